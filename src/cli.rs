@@ -1,0 +1,145 @@
+//! The command line, as clap sees it. Turned once into a validated [`crate::Config`].
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "coroner",
+    version,
+    about = "Reconstructs the timeline of an outage from the logs it left behind",
+    long_about = "Reconstructs the timeline of an outage from the logs it left behind.\n\n\
+Point it at IDS, load-balancer, orchestrator, host and alerting logs — files, directories \
+(walked recursively), gzip/zstd or plain, or `-` for stdin — and it puts every line on one \
+UTC clock, merges them, and lists what happened.",
+    after_help = "Examples:\n  \
+coroner timeline samples/lb-single-backend/\n  \
+ssh lb1 'cat /var/log/haproxy.log*' | coroner timeline -\n  \
+kubectl get events -A -o json | coroner timeline - lb-logs/\n  \
+coroner events --since 2024-04-04T21:00:00Z logs/ | jq 'select(.kind == \"lb.backend_down\")'\n  \
+coroner detect logs/\n\n\
+Exit codes: 0 ok; 1 fatal error; 2 ok, but some input was unreadable or damaged."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// The notable events of all inputs on one UTC timeline, and what was read
+    Timeline(TimelineArgs),
+    /// Every normalized event as NDJSON (one JSON object per line), in time order
+    Events(EventsArgs),
+    /// The known log formats and where their definitions come from
+    Formats(FormatsArgs),
+    /// Which format each input is, with the share of its first lines that fit
+    Detect(DetectArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct InputArgs {
+    /// Files, directories (walked recursively) or `-` for stdin. With none, stdin is
+    /// read when it is not a terminal.
+    #[arg(value_name = "INPUT")]
+    pub inputs: Vec<String>,
+
+    /// Only events at or after this instant (RFC 3339, e.g. 2024-04-04T21:00:00Z)
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+
+    /// Only events before this instant (RFC 3339)
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+
+    /// Zone of timestamps that carry no offset (IANA name, e.g. Europe/Berlin). Default UTC.
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
+
+    /// Zone for the sources whose path matches GLOB (repeatable), e.g. 'nginx/*=Europe/Berlin'
+    #[arg(long = "source-tz", value_name = "GLOB=ZONE")]
+    pub source_tz: Vec<String>,
+
+    /// Year of yearless timestamps (syslog RFC 3164, klog). Default: inferred from the
+    /// source's own dates, other sources, or the file's date.
+    #[arg(long, value_name = "YYYY")]
+    pub year: Option<i32>,
+
+    /// Shift the sources matching GLOB by a signed duration (repeatable), e.g. 'lb2/*=-3.2s'
+    #[arg(long, value_name = "GLOB=±DURATION")]
+    pub skew: Vec<String>,
+
+    /// Read every input as this format (see `coroner formats`) instead of detecting it
+    #[arg(long = "log-format", value_name = "NAME")]
+    pub log_format: Option<String>,
+
+    /// Extra format definitions (*.json), checked against their samples when loaded
+    #[arg(long, value_name = "DIR")]
+    pub parsers: Option<PathBuf>,
+
+    /// Write every line that could not be parsed to FILE (source, line, reason, text; TSV)
+    #[arg(long, value_name = "FILE")]
+    pub rejects: Option<PathBuf>,
+
+    /// Lines this far out of order within a source are put back in order
+    #[arg(
+        long = "reorder-window",
+        value_name = "DURATION",
+        default_value = "10s"
+    )]
+    pub reorder_window: String,
+
+    /// Lines longer than this many bytes are cut (and counted)
+    #[arg(long = "max-line", value_name = "BYTES", default_value_t = crate::input::DEFAULT_MAX_LINE)]
+    pub max_line: usize,
+
+    /// No progress bar (it is shown only when stderr is a terminal anyway)
+    #[arg(long = "no-progress")]
+    pub no_progress: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct TimelineArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// One JSON object (schema 1, documented in the README) instead of text
+    #[arg(long)]
+    pub json: bool,
+    /// List info-level unclassified lines too (by default only classified events and
+    /// warnings or worse are listed)
+    #[arg(long)]
+    pub all: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct EventsArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Only notable events (no plain requests, no info-level unclassified lines)
+    #[arg(long)]
+    pub notable: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct FormatsArgs {
+    /// Extra format definitions (*.json)
+    #[arg(long, value_name = "DIR")]
+    pub parsers: Option<PathBuf>,
+    /// JSON instead of a table
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct DetectArgs {
+    /// Files, directories or `-` for stdin
+    #[arg(value_name = "INPUT")]
+    pub inputs: Vec<String>,
+    /// Extra format definitions (*.json)
+    #[arg(long, value_name = "DIR")]
+    pub parsers: Option<PathBuf>,
+    /// JSON instead of a table
+    #[arg(long)]
+    pub json: bool,
+}

@@ -1,0 +1,24 @@
+//! `coroner events`: every normalized event as NDJSON, in time order.
+
+use std::io::{self, BufWriter, Write};
+
+use anyhow::anyhow;
+
+use super::{report, Exit};
+use crate::cli::EventsArgs;
+use crate::event::Nanos;
+use crate::Config;
+
+pub fn run(args: EventsArgs, now: Nanos) -> anyhow::Result<Exit> {
+    let cfg = Config::from_args(&args.input, now).map_err(|e| anyhow!(e))?;
+    let mut out = BufWriter::with_capacity(256 * 1024, io::stdout().lock());
+    let (run, sunk) = crate::read(&cfg, !args.notable, |ev| {
+        if args.notable && !ev.is_notable() {
+            return Ok(());
+        }
+        serde_json::to_writer(&mut out, &ev).map_err(io::Error::from)?;
+        out.write_all(b"\n")
+    })?;
+    sunk.and_then(|_| out.flush())?;
+    Ok(report(&run))
+}

@@ -1,0 +1,139 @@
+//! The validated configuration of a run: every option parsed and checked once.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use chrono_tz::Tz;
+use globset::{Glob, GlobMatcher};
+
+use crate::cli::InputArgs;
+use crate::event::Nanos;
+use crate::time::{parse_duration, parse_instant, parse_zone};
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub inputs: Vec<String>,
+    pub zone: Option<Tz>,
+    pub source_zones: Vec<(GlobMatcher, Tz)>,
+    pub year: Option<i32>,
+    pub skews: Vec<(GlobMatcher, Nanos)>,
+    pub log_format: Option<String>,
+    pub parsers: Option<PathBuf>,
+    pub since: Option<Nanos>,
+    pub until: Option<Nanos>,
+    pub rejects: Option<PathBuf>,
+    pub progress: bool,
+    pub reorder_window: Nanos,
+    pub max_line: usize,
+    /// The run's start (only used to state a guessed year, never as a default year).
+    pub now: Nanos,
+}
+
+impl Config {
+    /// Validates the input options. `now` is injected (tests pin it).
+    pub fn from_args(a: &InputArgs, now: Nanos) -> Result<Config, String> {
+        let mut inputs = a.inputs.clone();
+        if inputs.is_empty() {
+            if std::io::stdin().is_terminal() {
+                return Err(
+                    "no input: give files, directories, or - for stdin (see coroner --help)".into(),
+                );
+            }
+            inputs.push("-".into());
+        }
+        let zone = a.tz.as_deref().map(parse_zone).transpose()?;
+        let source_zones = a
+            .source_tz
+            .iter()
+            .map(|s| {
+                let (g, z) = split_assignment(s, "--source-tz", "GLOB=ZONE")?;
+                Ok((g, parse_zone(z)?))
+            })
+            .collect::<Result<_, String>>()?;
+        let skews = a
+            .skew
+            .iter()
+            .map(|s| {
+                let (g, d) = split_assignment(s, "--skew", "GLOB=±DURATION")?;
+                Ok((g, parse_duration(d)?))
+            })
+            .collect::<Result<_, String>>()?;
+        let instant = |flag: &str, v: &Option<String>| {
+            v.as_deref()
+                .map(|s| {
+                    parse_instant(s).ok_or_else(|| {
+                        format!(
+                            "{flag} '{s}': expected an RFC 3339 time such as 2024-04-04T22:00:00Z"
+                        )
+                    })
+                })
+                .transpose()
+        };
+        if let Some(y) = a.year {
+            if !(1678..=2261).contains(&y) {
+                return Err(format!("--year {y}: must be between 1678 and 2261"));
+            }
+        }
+        let reorder_window =
+            parse_duration(&a.reorder_window).map_err(|e| format!("--reorder-window: {e}"))?;
+        if reorder_window < 0 {
+            return Err("--reorder-window must not be negative".into());
+        }
+        Ok(Config {
+            inputs,
+            zone,
+            source_zones,
+            year: a.year,
+            skews,
+            log_format: a.log_format.clone(),
+            parsers: a.parsers.clone(),
+            since: instant("--since", &a.since)?,
+            until: instant("--until", &a.until)?,
+            rejects: a.rejects.clone(),
+            progress: !a.no_progress && std::io::stderr().is_terminal(),
+            reorder_window,
+            max_line: a.max_line.max(64),
+            now,
+        })
+    }
+
+    /// The zone for a source's naive stamps: the first `--source-tz` that matches, else
+    /// `--tz`, else UTC (`None`).
+    pub fn zone_for(&self, source: &str) -> Option<Tz> {
+        self.source_zones
+            .iter()
+            .find(|(g, _)| matches(g, source))
+            .map(|(_, z)| *z)
+            .or(self.zone)
+    }
+
+    /// The skew of a source: the first `--skew` that matches.
+    pub fn skew_for(&self, source: &str) -> Nanos {
+        self.skews
+            .iter()
+            .find(|(g, _)| matches(g, source))
+            .map_or(0, |(_, d)| *d)
+    }
+}
+
+/// A glob matches the source's path as given, or its file name.
+fn matches(g: &GlobMatcher, source: &str) -> bool {
+    g.is_match(source)
+        || Path::new(source)
+            .file_name()
+            .is_some_and(|n| g.is_match(Path::new(n)))
+}
+
+fn split_assignment<'a>(
+    s: &'a str,
+    flag: &str,
+    shape: &str,
+) -> Result<(GlobMatcher, &'a str), String> {
+    let (g, v) = s
+        .rsplit_once('=')
+        .ok_or_else(|| format!("{flag} '{s}': expected {shape}"))?;
+    let glob = Glob::new(g)
+        .map_err(|e| format!("{flag} '{s}': bad glob: {e}"))?
+        .compile_matcher();
+    Ok((glob, v))
+}

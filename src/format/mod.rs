@@ -1,0 +1,554 @@
+//! Formats: declarative definitions (`parsers/*.json`) compiled into line parsers.
+//!
+//! Consumes a line of text; produces an [`Event`] with its instant resolved by the
+//! source's clock, its kind classified by the definition's rules, and its request roles
+//! typed — or a [`Reject`] that says why. Parsing is pure: the year and zone come in
+//! through the [`SourceClock`].
+
+mod check;
+mod def;
+mod detect;
+mod record;
+mod registry;
+
+pub use check::{check_samples, Problem};
+pub use def::{Def, DefKind, FieldType};
+pub use detect::{detect, Detection, LineParser, Score};
+pub use record::{json_path, LineView, Record, Template};
+pub use registry::{Origin, Registry};
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use regex::Regex;
+use serde_json::Value;
+
+use crate::event::{Event, Request, Severity, KIND_LOG, KIND_REQUEST};
+use crate::time::{RawTime, SourceClock, StampError, TsFormat};
+
+/// Why a line was not turned into an event.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Reject {
+    #[error("no known format matches")]
+    NoFormat,
+    #[error("empty line")]
+    Empty,
+    #[error("no timestamp field present")]
+    NoTimestamp,
+    #[error("{0}")]
+    BadTimestamp(StampError),
+    #[error("timestamp out of range")]
+    OutOfRange,
+}
+
+/// A definition problem, naming the file and the field.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}: {field}: {message}")]
+pub struct DefError {
+    pub file: String,
+    pub field: String,
+    pub message: String,
+}
+
+struct Pattern {
+    name: String,
+    regex: Option<Regex>,
+    require: Vec<String>,
+    when: Vec<(String, Regex)>,
+    kind: Arc<str>,
+    inherit_time: bool,
+    /// Named captures of the regex (the fields a line of this pattern can have).
+    captures: Vec<String>,
+}
+
+struct Rule {
+    field: Option<String>,
+    regex: Regex,
+    kind: Arc<str>,
+    severity: Option<Severity>,
+    component: Option<Template>,
+}
+
+struct RequestRoles {
+    status: Option<String>,
+    backend: Option<String>,
+    server: Option<String>,
+    client: Option<String>,
+    method: Option<String>,
+    path: Option<String>,
+    latency: Option<String>,
+    latency_to_ms: f64,
+    bytes: Option<String>,
+    termination: Option<String>,
+    lb_failure: Vec<(String, Regex)>,
+}
+
+/// A compiled format definition.
+pub struct Format {
+    pub id: Arc<str>,
+    pub title: String,
+    pub origin: Origin,
+    pub kind: DefKind,
+    patterns: Vec<Pattern>,
+    timestamps: Vec<(String, TsFormat)>,
+    field_types: BTreeMap<String, FieldType>,
+    severity: Option<(String, HashMap<String, Severity>)>,
+    host: Option<Template>,
+    component: Option<Template>,
+    message: Option<Template>,
+    request: Option<RequestRoles>,
+    rules: Vec<Rule>,
+    continuation: Option<Regex>,
+    pub def: Def,
+}
+
+/// A line matched by a pattern of a format.
+pub struct Match<'a> {
+    pub pattern: usize,
+    pub record: Record<'a>,
+    /// The line's time as its text says it (before zone/year), with precision and text.
+    pub time: Result<(RawTime, u8, String), Reject>,
+    /// How much of the line the match explains (fields found): ranks formats.
+    pub strength: usize,
+}
+
+/// What a built event came from (for the sample checker's coverage).
+pub struct Built {
+    pub event: Event,
+    pub pattern: usize,
+    pub rule: Option<usize>,
+}
+
+/// Where an event is from, for building it.
+pub struct LineAt<'s> {
+    pub source_id: u32,
+    pub source: &'s Arc<str>,
+    pub line: u64,
+}
+
+impl Format {
+    /// Compiles a definition; `file` names it in errors.
+    pub fn compile(def: Def, file: &str, origin: Origin) -> Result<Format, DefError> {
+        let err = |field: String, message: String| DefError {
+            file: file.to_string(),
+            field,
+            message,
+        };
+        let re = |field: String, src: &str| -> Result<Regex, DefError> {
+            regex::RegexBuilder::new(src)
+                .size_limit(16 << 20)
+                .build()
+                .map_err(|e| err(field, format!("bad regex: {e}")))
+        };
+        if def.id.is_empty()
+            || !def
+                .id
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'_')
+        {
+            return Err(err("id".into(), "must be non-empty [A-Za-z0-9_]".into()));
+        }
+        if def.patterns.is_empty() {
+            return Err(err(
+                "patterns".into(),
+                "at least one pattern is needed".into(),
+            ));
+        }
+        let mut patterns = Vec::new();
+        for (i, p) in def.patterns.iter().enumerate() {
+            let at = format!("patterns[{i}] ({})", p.name);
+            let regex = match (def.kind, &p.regex) {
+                (DefKind::Regex, Some(r)) => Some(re(format!("{at}.regex"), &r.joined())?),
+                (DefKind::Regex, None) => {
+                    return Err(err(at, "a regex format's pattern needs 'regex'".into()))
+                }
+                (DefKind::Json, Some(_)) => {
+                    return Err(err(
+                        at,
+                        "a json format's pattern takes 'require'/'when', not 'regex'".into(),
+                    ))
+                }
+                (DefKind::Json, None) => None,
+            };
+            let mut when = Vec::new();
+            for (f, r) in &p.when {
+                when.push((f.clone(), re(format!("{at}.when.{f}"), r)?));
+            }
+            let captures = regex
+                .as_ref()
+                .map(|r| r.capture_names().flatten().map(str::to_string).collect())
+                .unwrap_or_default();
+            patterns.push(Pattern {
+                name: p.name.clone(),
+                regex,
+                require: p.require.clone(),
+                when,
+                kind: Arc::from(p.kind.as_deref().unwrap_or(KIND_LOG)),
+                inherit_time: p.inherit_time,
+                captures,
+            });
+        }
+        if def.timestamp.is_empty() {
+            return Err(err(
+                "timestamp".into(),
+                "at least one timestamp field is needed".into(),
+            ));
+        }
+        let mut timestamps = Vec::new();
+        for (i, t) in def.timestamp.iter().enumerate() {
+            let f = TsFormat::from_spec(&t.format)
+                .map_err(|m| err(format!("timestamp[{i}].format"), m))?;
+            timestamps.push((t.field.clone(), f));
+        }
+        let severity = match &def.severity {
+            None => None,
+            Some(s) => {
+                let mut map = HashMap::new();
+                for (k, v) in &s.map {
+                    let sev = Severity::from_name(v).ok_or_else(|| {
+                        err(
+                            format!("severity.map.{k}"),
+                            format!("unknown severity '{v}'"),
+                        )
+                    })?;
+                    map.insert(k.to_ascii_lowercase(), sev);
+                }
+                Some((s.field.clone(), map))
+            }
+        };
+        let template = |field: &str, t: &Option<String>| -> Result<Option<Template>, DefError> {
+            t.as_deref()
+                .map(Template::parse)
+                .transpose()
+                .map_err(|m| err(field.to_string(), m))
+        };
+        let request = match &def.request {
+            None => None,
+            Some(r) => {
+                let latency_to_ms = match r.latency_unit.as_deref().unwrap_or("ms") {
+                    "ms" => 1.0,
+                    "s" => 1000.0,
+                    "us" => 0.001,
+                    other => {
+                        return Err(err(
+                            "request.latency_unit".into(),
+                            format!("'{other}' is not one of ms, s, us"),
+                        ))
+                    }
+                };
+                let mut lb_failure = Vec::new();
+                for (i, m) in r.lb_failure.iter().enumerate() {
+                    lb_failure.push((
+                        m.field.clone(),
+                        re(format!("request.lb_failure[{i}].regex"), &m.regex)?,
+                    ));
+                }
+                Some(RequestRoles {
+                    status: r.status.clone(),
+                    backend: r.backend.clone(),
+                    server: r.server.clone(),
+                    client: r.client.clone(),
+                    method: r.method.clone(),
+                    path: r.path.clone(),
+                    latency: r.latency.clone(),
+                    latency_to_ms,
+                    bytes: r.bytes.clone(),
+                    termination: r.termination.clone(),
+                    lb_failure,
+                })
+            }
+        };
+        let mut rules = Vec::new();
+        for (i, r) in def.classify.iter().enumerate() {
+            let at = format!("classify[{i}]");
+            let severity = match &r.severity {
+                None => None,
+                Some(s) => Some(Severity::from_name(s).ok_or_else(|| {
+                    err(format!("{at}.severity"), format!("unknown severity '{s}'"))
+                })?),
+            };
+            rules.push(Rule {
+                field: r.field.clone(),
+                regex: re(format!("{at}.regex"), &r.regex)?,
+                kind: Arc::from(r.kind.as_str()),
+                severity,
+                component: template(&format!("{at}.component"), &r.component)?,
+            });
+        }
+        let continuation = def
+            .continuation
+            .as_deref()
+            .map(|c| re("continuation".into(), c))
+            .transpose()?;
+        Ok(Format {
+            id: Arc::from(def.id.as_str()),
+            title: def.title.clone(),
+            origin,
+            kind: def.kind,
+            host: template("host", &def.host)?,
+            component: template("component", &def.component)?,
+            message: template("message", &def.message)?,
+            patterns,
+            timestamps,
+            field_types: def.fields.clone(),
+            severity,
+            request,
+            rules,
+            continuation,
+            def,
+        })
+    }
+
+    pub fn pattern_names(&self) -> impl Iterator<Item = &str> {
+        self.patterns.iter().map(|p| p.name.as_str())
+    }
+
+    pub fn rule_count(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// Does `text` continue a record of this format?
+    pub fn continues(&self, text: &str) -> bool {
+        self.continuation.as_ref().is_some_and(|c| c.is_match(text))
+    }
+
+    /// The first pattern that matches the line.
+    pub fn matches<'a>(&self, view: &'a LineView<'a>) -> Option<Match<'a>> {
+        match self.kind {
+            DefKind::Regex => {
+                for (i, p) in self.patterns.iter().enumerate() {
+                    if let Some(c) = p.regex.as_ref().and_then(|r| r.captures(view.text)) {
+                        let strength = c.iter().skip(1).flatten().filter(|m| !m.is_empty()).count();
+                        let record = Record::Regex(c);
+                        return Some(Match {
+                            pattern: i,
+                            time: self.time_of(&record, p),
+                            record,
+                            strength,
+                        });
+                    }
+                }
+                None
+            }
+            DefKind::Json => {
+                let v = view.json()?;
+                for (i, p) in self.patterns.iter().enumerate() {
+                    let present = p.require.iter().all(|k| json_path(v, k).is_some());
+                    let when = p
+                        .when
+                        .iter()
+                        .all(|(f, r)| Record::Json(v).text(f).is_some_and(|t| r.is_match(&t)));
+                    if present && when {
+                        let strength = 1
+                            + p.require.len()
+                            + p.when.len()
+                            + self
+                                .field_types
+                                .keys()
+                                .filter(|k| json_path(v, k).is_some())
+                                .count();
+                        let record = Record::Json(v);
+                        return Some(Match {
+                            pattern: i,
+                            time: self.time_of(&record, p),
+                            record,
+                            strength,
+                        });
+                    }
+                }
+                None
+            }
+        }
+    }
+
+    /// The first timestamp field present decides the line's time.
+    fn time_of(&self, rec: &Record<'_>, p: &Pattern) -> Result<(RawTime, u8, String), Reject> {
+        if p.inherit_time {
+            return Ok((RawTime::Previous, 0, String::new()));
+        }
+        let mut first_err = None;
+        for (field, fmt) in &self.timestamps {
+            let Some(raw) = rec.text(field) else { continue };
+            match fmt.parse(&raw) {
+                Ok((t, prec)) => return Ok((t, prec, raw.into_owned())),
+                Err(e) => {
+                    first_err.get_or_insert(e);
+                }
+            }
+        }
+        Err(first_err.map_or(Reject::NoTimestamp, Reject::BadTimestamp))
+    }
+
+    /// Builds the event of a matched line.
+    pub fn build(
+        &self,
+        m: Match<'_>,
+        text: &str,
+        clock: &mut SourceClock,
+        at: &LineAt<'_>,
+    ) -> Result<Built, Reject> {
+        let rec = &m.record;
+        let pattern = &self.patterns[m.pattern];
+
+        let (raw_time, prec, ts_raw) = m.time?;
+        // A sub-second skew makes the shifted instant as precise as the skew.
+        let prec = match clock.skew() {
+            s if s % 1_000_000 != 0 => prec.max(9),
+            s if s % 1_000_000_000 != 0 => prec.max(3),
+            _ => prec,
+        };
+        let (ts, time) = clock.resolve(raw_time).ok_or(match raw_time {
+            RawTime::Previous => Reject::NoTimestamp,
+            _ => Reject::OutOfRange,
+        })?;
+
+        let lookup = |f: &str| rec.text(f);
+        let message = self
+            .message
+            .as_ref()
+            .and_then(|t| t.render(lookup))
+            .unwrap_or_else(|| text.to_string());
+        let mut severity = self
+            .severity
+            .as_ref()
+            .and_then(|(f, map)| {
+                let raw = rec.text(f)?;
+                map.get(&raw.to_ascii_lowercase())
+                    .copied()
+                    .or_else(|| Severity::from_name(&raw))
+            })
+            .unwrap_or(Severity::Info);
+        let mut component = self.component.as_ref().and_then(|t| t.render(lookup));
+        let host = self.host.as_ref().and_then(|t| t.render(lookup));
+        let mut kind = pattern.kind.clone();
+        let mut fields = self.typed_fields(rec, pattern);
+
+        let mut rule_hit = None;
+        let request = if &*kind == KIND_REQUEST {
+            let r = self.request(rec);
+            if r.failed {
+                severity = Severity::Error;
+            }
+            Some(r)
+        } else {
+            for (i, rule) in self.rules.iter().enumerate() {
+                let subject: Cow<'_, str> = match &rule.field {
+                    Some(f) => match rec.text(f) {
+                        Some(v) => v,
+                        None => continue,
+                    },
+                    None => Cow::Borrowed(message.as_str()),
+                };
+                let Some(caps) = rule.regex.captures(&subject) else {
+                    continue;
+                };
+                kind = rule.kind.clone();
+                if let Some(s) = rule.severity {
+                    severity = s;
+                }
+                for name in rule.regex.capture_names().flatten() {
+                    if let Some(v) = caps.name(name) {
+                        fields.insert(name.to_string(), Value::String(v.as_str().to_string()));
+                    }
+                }
+                if let Some(t) = &rule.component {
+                    let c = t.render(|f| {
+                        caps.name(f)
+                            .map(|m| Cow::Owned(m.as_str().to_string()))
+                            .or_else(|| rec.text(f).map(|c| Cow::Owned(c.into_owned())))
+                    });
+                    if c.is_some() {
+                        component = c;
+                    }
+                }
+                rule_hit = Some(i);
+                break;
+            }
+            None
+        };
+
+        Ok(Built {
+            event: Event {
+                ts,
+                ts_prec: prec,
+                ts_raw,
+                time,
+                source_id: at.source_id,
+                source: at.source.clone(),
+                line: at.line,
+                format: self.id.clone(),
+                host,
+                component,
+                kind,
+                severity,
+                raw: (message != text).then(|| text.to_string()),
+                message,
+                request,
+                fields,
+            },
+            pattern: m.pattern,
+            rule: rule_hit,
+        })
+    }
+
+    /// The fields of the record, typed as the definition says: every named capture of a
+    /// regex pattern; the declared fields of a JSON record.
+    fn typed_fields(&self, rec: &Record<'_>, pattern: &Pattern) -> serde_json::Map<String, Value> {
+        let mut out = serde_json::Map::new();
+        let names: Vec<&str> = match rec {
+            Record::Regex(_) => pattern.captures.iter().map(String::as_str).collect(),
+            Record::Json(_) => self.field_types.keys().map(String::as_str).collect(),
+        };
+        for name in names {
+            let Some(v) = rec.value(name) else { continue };
+            let typed = match (self.field_types.get(name), &v) {
+                (Some(FieldType::Int), Value::String(s)) => s
+                    .trim_start_matches('+')
+                    .parse::<i64>()
+                    .map(Value::from)
+                    .unwrap_or(v),
+                (Some(FieldType::Float), Value::String(s)) => s
+                    .parse::<f64>()
+                    .ok()
+                    .and_then(serde_json::Number::from_f64)
+                    .map(Value::Number)
+                    .unwrap_or(v),
+                _ => v,
+            };
+            out.insert(name.to_string(), typed);
+        }
+        out
+    }
+
+    fn request(&self, rec: &Record<'_>) -> Request {
+        let Some(roles) = &self.request else {
+            return Request::default();
+        };
+        let get = |f: &Option<String>| f.as_deref().and_then(|f| rec.text(f));
+        let owned = |f: &Option<String>| get(f).map(Cow::into_owned);
+        let status = get(&roles.status).and_then(|s| s.parse::<u16>().ok());
+        let latency_ms = get(&roles.latency)
+            .and_then(|s| s.trim_start_matches('+').parse::<f64>().ok())
+            .filter(|v| *v >= 0.0)
+            .map(|v| v * roles.latency_to_ms);
+        let bytes = get(&roles.bytes).and_then(|s| s.trim_start_matches('+').parse::<u64>().ok());
+        let lb_failure = roles
+            .lb_failure
+            .iter()
+            .any(|(f, r)| rec.text(f).is_some_and(|v| r.is_match(&v)));
+        Request {
+            status,
+            backend: owned(&roles.backend),
+            server: owned(&roles.server),
+            client: owned(&roles.client),
+            method: owned(&roles.method),
+            path: owned(&roles.path),
+            latency_ms,
+            bytes,
+            termination: owned(&roles.termination),
+            failed: lb_failure || status.is_some_and(|s| s >= 500),
+            lb_failure,
+        }
+    }
+}

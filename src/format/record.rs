@@ -1,0 +1,176 @@
+//! A matched line, seen through field names: regex captures or a JSON object.
+
+use std::borrow::Cow;
+use std::cell::OnceCell;
+
+use serde_json::Value;
+
+/// One line, with its JSON parse done at most once however many formats look at it.
+pub struct LineView<'a> {
+    pub text: &'a str,
+    json: OnceCell<Option<Value>>,
+}
+
+impl<'a> LineView<'a> {
+    pub fn new(text: &'a str) -> Self {
+        LineView {
+            text,
+            json: OnceCell::new(),
+        }
+    }
+
+    /// The line as a JSON object, if it is one.
+    pub fn json(&self) -> Option<&Value> {
+        self.json
+            .get_or_init(|| {
+                let t = self.text.trim_start();
+                if !t.starts_with('{') {
+                    return None;
+                }
+                serde_json::from_str::<Value>(t)
+                    .ok()
+                    .filter(|v| v.is_object())
+            })
+            .as_ref()
+    }
+}
+
+/// The fields of a matched line.
+pub enum Record<'a> {
+    Regex(regex::Captures<'a>),
+    Json(&'a Value),
+}
+
+impl<'a> Record<'a> {
+    /// A field's text; `None` when absent, empty, or JSON null.
+    pub fn text(&self, name: &str) -> Option<Cow<'a, str>> {
+        match self {
+            Record::Regex(c) => c
+                .name(name)
+                .map(|m| m.as_str())
+                .filter(|s| !s.is_empty())
+                .map(Cow::Borrowed),
+            Record::Json(v) => json_path(v, name).and_then(json_text),
+        }
+    }
+
+    /// A field's JSON value, as found (JSON) or as text (regex).
+    pub fn value(&self, name: &str) -> Option<Value> {
+        match self {
+            Record::Regex(_) => self.text(name).map(|s| Value::String(s.into_owned())),
+            Record::Json(v) => json_path(v, name).filter(|v| !v.is_null()).cloned(),
+        }
+    }
+}
+
+/// `a.b.c` in a JSON object; a literal key containing dots (Zeek's `id.orig_h`) wins.
+pub fn json_path<'v>(v: &'v Value, path: &str) -> Option<&'v Value> {
+    let obj = v.as_object()?;
+    if let Some(x) = obj.get(path) {
+        return Some(x);
+    }
+    let mut cur = v;
+    for part in path.split('.') {
+        cur = match cur {
+            Value::Object(o) => o.get(part)?,
+            Value::Array(a) => a.get(part.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(cur)
+}
+
+fn json_text(v: &Value) -> Option<Cow<'_, str>> {
+    match v {
+        Value::Null => None,
+        Value::String(s) if s.is_empty() => None,
+        Value::String(s) => Some(Cow::Borrowed(s.as_str())),
+        Value::Bool(b) => Some(Cow::Owned(b.to_string())),
+        Value::Number(n) => Some(Cow::Owned(n.to_string())),
+        other => Some(Cow::Owned(other.to_string())),
+    }
+}
+
+/// A field name or a `{field}` template (`{backend}/{server}`).
+#[derive(Clone, Debug)]
+pub enum Template {
+    Field(String),
+    Parts(Vec<Part>),
+}
+
+#[derive(Clone, Debug)]
+pub enum Part {
+    Lit(String),
+    Field(String),
+}
+
+impl Template {
+    pub fn parse(s: &str) -> Result<Template, String> {
+        if !s.contains('{') {
+            return Ok(Template::Field(s.to_string()));
+        }
+        let mut parts = Vec::new();
+        let mut rest = s;
+        while let Some(open) = rest.find('{') {
+            if open > 0 {
+                parts.push(Part::Lit(rest[..open].to_string()));
+            }
+            let close = rest[open..]
+                .find('}')
+                .ok_or_else(|| format!("unclosed '{{' in template '{s}'"))?;
+            let name = &rest[open + 1..open + close];
+            if name.is_empty() {
+                return Err(format!("empty '{{}}' in template '{s}'"));
+            }
+            parts.push(match name.strip_prefix('=') {
+                Some(lit) => Part::Lit(lit.to_string()),
+                None => Part::Field(name.to_string()),
+            });
+            rest = &rest[open + close + 1..];
+        }
+        if !rest.is_empty() {
+            parts.push(Part::Lit(rest.to_string()));
+        }
+        Ok(Template::Parts(parts))
+    }
+
+    /// Fields the template reads.
+    pub fn fields(&self) -> Vec<&str> {
+        match self {
+            Template::Field(f) => vec![f.as_str()],
+            Template::Parts(p) => p
+                .iter()
+                .filter_map(|p| match p {
+                    Part::Field(f) => Some(f.as_str()),
+                    Part::Lit(_) => None,
+                })
+                .collect(),
+        }
+    }
+
+    /// Renders with `lookup`; `None` when none of its fields is present (a missing one
+    /// among present ones renders as `-`).
+    pub fn render<'r>(&self, lookup: impl Fn(&str) -> Option<Cow<'r, str>>) -> Option<String> {
+        match self {
+            Template::Field(f) => lookup(f).map(Cow::into_owned),
+            Template::Parts(parts) => {
+                let mut out = String::new();
+                let mut any = false;
+                for p in parts {
+                    match p {
+                        Part::Lit(l) => out.push_str(l),
+                        Part::Field(f) => match lookup(f) {
+                            Some(v) => {
+                                any = true;
+                                out.push_str(&v);
+                            }
+                            None => out.push('-'),
+                        },
+                    }
+                }
+                let literal_only = parts.iter().all(|p| matches!(p, Part::Lit(_)));
+                (any || literal_only).then_some(out)
+            }
+        }
+    }
+}

@@ -1,0 +1,201 @@
+//! Cutting a byte stream into lines with memchr, in one reused buffer.
+//!
+//! A line longer than the maximum is cut there (the rest up to its newline is skipped and
+//! the line is marked `cut`); CRLF endings lose their `\r`; a last line without a newline
+//! is still a line. A read error ends the stream after every complete line before it.
+
+use std::io::{self, Read};
+
+/// One line as read: its bytes (without the newline) and whether it was cut.
+pub struct RawLine<'a> {
+    pub bytes: &'a [u8],
+    pub cut: bool,
+}
+
+pub struct LineReader<R> {
+    inner: R,
+    buf: Vec<u8>,
+    /// Start of unread data in `buf`.
+    start: usize,
+    /// End of valid data in `buf`.
+    end: usize,
+    eof: bool,
+    max_line: usize,
+    /// Skipping the tail of a cut line until its newline.
+    skipping: bool,
+    /// A read error held back until the lines before it are handed out.
+    pending_error: Option<io::Error>,
+}
+
+impl<R: Read> LineReader<R> {
+    pub fn new(inner: R, max_line: usize) -> Self {
+        LineReader {
+            inner,
+            buf: vec![0; 256 * 1024],
+            start: 0,
+            end: 0,
+            eof: false,
+            max_line: max_line.max(1),
+            skipping: false,
+            pending_error: None,
+        }
+    }
+
+    /// The next line, `None` at the end. An `Err` is a read error (damaged input): the
+    /// lines before it have all been returned; a partial last line is returned first.
+    pub fn next_line(&mut self) -> io::Result<Option<RawLine<'_>>> {
+        loop {
+            let data = &self.buf[self.start..self.end];
+            if let Some(i) = memchr::memchr(b'\n', data) {
+                let line_start = self.start;
+                self.start += i + 1;
+                if self.skipping {
+                    self.skipping = false;
+                    continue;
+                }
+                if i > self.max_line {
+                    return Ok(Some(self.make_line(
+                        line_start,
+                        line_start + self.max_line,
+                        true,
+                    )));
+                }
+                return Ok(Some(self.make_line(line_start, line_start + i, false)));
+            }
+            let pending = self.end - self.start;
+            if !self.skipping && pending >= self.max_line {
+                let line_start = self.start;
+                self.start += self.max_line;
+                self.skipping = true;
+                return Ok(Some(self.make_line(
+                    line_start,
+                    line_start + self.max_line,
+                    true,
+                )));
+            }
+            if self.skipping {
+                self.start = self.end;
+            }
+            if self.eof {
+                if self.start < self.end && !self.skipping {
+                    let (s, e) = (self.start, self.end);
+                    self.start = self.end;
+                    return Ok(Some(self.make_line(s, e, false)));
+                }
+                return match self.pending_error.take() {
+                    Some(e) => Err(e),
+                    None => Ok(None),
+                };
+            }
+            self.refill()?;
+        }
+    }
+
+    fn make_line(&self, s: usize, mut e: usize, cut: bool) -> RawLine<'_> {
+        if !cut && e > s && self.buf[e - 1] == b'\r' {
+            e -= 1;
+        }
+        RawLine {
+            bytes: &self.buf[s..e],
+            cut,
+        }
+    }
+
+    fn refill(&mut self) -> io::Result<()> {
+        // Move the unread tail to the front, grow if a long line needs room.
+        if self.start > 0 {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        if self.end == self.buf.len() {
+            let grown = (self.buf.len() * 2).min(self.max_line + 64 * 1024);
+            self.buf.resize(grown.max(self.buf.len() + 1), 0);
+        }
+        loop {
+            match self.inner.read(&mut self.buf[self.end..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    return Ok(());
+                }
+                Ok(n) => {
+                    self.end += n;
+                    return Ok(());
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    // Hand out what is buffered first; the error comes after.
+                    self.eof = true;
+                    if self.start < self.end {
+                        self.pending_error = Some(e);
+                        return Ok(());
+                    }
+                    return Err(e);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(input: &[u8], max: usize) -> Vec<(String, bool)> {
+        let mut r = LineReader::new(input, max);
+        let mut out = Vec::new();
+        while let Some(l) = r.next_line().unwrap() {
+            out.push((String::from_utf8_lossy(l.bytes).into_owned(), l.cut));
+        }
+        out
+    }
+
+    #[test]
+    fn splits_crlf_and_keeps_a_last_line_without_newline() {
+        let got = lines(b"a\r\nb\n\nc", 100);
+        let want: Vec<(String, bool)> = ["a", "b", "", "c"]
+            .iter()
+            .map(|s| (s.to_string(), false))
+            .collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn cuts_over_long_lines_and_skips_their_tail() {
+        let got = lines(b"0123456789\nok\n", 4);
+        assert_eq!(
+            got,
+            vec![("0123".to_string(), true), ("ok".to_string(), false)]
+        );
+    }
+
+    #[test]
+    fn long_lines_across_many_reads() {
+        let mut data = vec![b'x'; 700_000];
+        data.push(b'\n');
+        data.extend_from_slice(b"tail\n");
+        let got = lines(&data, 1 << 20);
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].0.len(), 700_000);
+        assert_eq!(got[1].0, "tail");
+    }
+
+    #[test]
+    fn a_read_error_comes_after_the_lines_before_it() {
+        struct Broken(bool);
+        impl Read for Broken {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                if self.0 {
+                    return Err(io::Error::new(io::ErrorKind::InvalidData, "corrupt"));
+                }
+                self.0 = true;
+                buf[..6].copy_from_slice(b"one\ntw");
+                Ok(6)
+            }
+        }
+        let mut r = LineReader::new(Broken(false), 100);
+        assert_eq!(r.next_line().unwrap().unwrap().bytes, b"one");
+        assert_eq!(r.next_line().unwrap().unwrap().bytes, b"tw");
+        assert!(r.next_line().is_err());
+    }
+}

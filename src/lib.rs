@@ -1,0 +1,233 @@
+//! coroner reconstructs the timeline of an outage from the logs it left behind.
+//!
+//! The pipeline, top to bottom (see [`read`]):
+//!
+//! 1. **inputs** ([`input`]): files, directories walked in a stable order, stdin;
+//!    decoded by magic bytes (gzip, multi-member included; zstd; plain).
+//! 2. **lines** ([`input::LineReader`]): memchr over a reused buffer; CRLF, over-long
+//!    lines and invalid UTF-8 handled and counted.
+//! 3. **detect** ([`format::detect`]): each source's format from its first lines; each
+//!    line's format when the stream is mixed.
+//! 4. **parse** ([`format::Format`]): declarative definitions (`parsers/*.json`) turn a
+//!    line into an [`event::Event`] — classified kind, request roles, typed fields.
+//! 5. **time** ([`time`]): one UTC clock — zones, yearless stamps, epochs, skew.
+//! 6. **order** ([`merge`]): a bounded reorder window per source, then a k-way merge by
+//!    (time, source, line).
+//! 7. **sink**: the command's consumer (NDJSON writer, timeline collector).
+//!
+//! Every line read is accounted for: `lines = parsed + rejected`, per source.
+
+pub mod cli;
+pub mod cmd;
+pub mod config;
+pub mod event;
+pub mod format;
+pub mod input;
+pub mod merge;
+mod progress;
+pub mod render;
+pub mod scan;
+pub mod time;
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::sync::{Arc, Mutex};
+
+use anyhow::{anyhow, Context, Result};
+
+pub use config::Config;
+use event::{Event, Nanos};
+use format::Registry;
+use scan::{prepare, scan, year_source, ScanOptions, SourceStats};
+use time::ClockSettings;
+
+/// Bounded channel between a source and the merge, in batches.
+const CHANNEL_BATCHES: usize = 4;
+
+/// What a run read, and what it has to say about it.
+#[derive(Debug, Default)]
+pub struct Run {
+    pub sources: Vec<SourceStats>,
+    pub warnings: Vec<String>,
+    /// Some input was unreadable or damaged: exit code 2.
+    pub damaged: bool,
+}
+
+impl Run {
+    pub fn lines(&self) -> u64 {
+        self.sources.iter().map(|s| s.lines).sum()
+    }
+    pub fn parsed(&self) -> u64 {
+        self.sources.iter().map(|s| s.parsed).sum()
+    }
+    pub fn rejected(&self) -> u64 {
+        self.sources.iter().map(|s| s.rejected).sum()
+    }
+}
+
+/// The built-in formats plus `--parsers DIR`.
+pub fn load_registry(parsers: Option<&std::path::Path>) -> Result<Registry> {
+    let mut reg = Registry::builtin().map_err(|e| anyhow!("built-in format definitions: {e}"))?;
+    if let Some(dir) = parsers {
+        reg.add_dir(dir).map_err(|e| anyhow!("{e}"))?;
+    }
+    Ok(reg)
+}
+
+/// Runs the pipeline over the configured inputs; every event, in time order, goes to
+/// `sink` (requests only when `forward_requests`). A sink error (a closed stdout) stops
+/// the reading quietly and is handed back.
+pub fn read<E: Send>(
+    cfg: &Config,
+    forward_requests: bool,
+    mut sink: impl FnMut(Event) -> Result<(), E>,
+) -> Result<(Run, Result<(), E>)> {
+    let registry = Arc::new(load_registry(cfg.parsers.as_deref())?);
+    let forced_format = match &cfg.log_format {
+        None => None,
+        Some(id) => Some(registry.index_of(id).ok_or_else(|| {
+            anyhow!("--log-format {id}: no such format (coroner formats lists them)")
+        })?),
+    };
+    let rejects = match &cfg.rejects {
+        None => None,
+        Some(p) => {
+            let f = File::create(p).with_context(|| format!("--rejects {}", p.display()))?;
+            let w: Box<dyn Write + Send> = Box::new(BufWriter::new(f));
+            Some(Arc::new(Mutex::new(w)))
+        }
+    };
+    let opts = Arc::new(ScanOptions {
+        registry,
+        forced_format,
+        max_line: cfg.max_line,
+        reorder_window: cfg.reorder_window,
+        reorder_max: 100_000,
+        since: cfg.since,
+        until: cfg.until,
+        forward_requests,
+        rejects: rejects.clone(),
+    });
+
+    // 1. inputs
+    let (inputs, problems) = input::discover(&cfg.inputs);
+    let mut run = Run {
+        damaged: !problems.is_empty(),
+        warnings: problems,
+        ..Run::default()
+    };
+    let progress = progress::Progress::start(cfg.progress, inputs.iter().map(|i| i.size).sum());
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .max_blocking_threads(inputs.len() + 4)
+        .build()
+        .context("starting the runtime")?;
+
+    // 2–3. open, decode, cut the first lines and detect, all sources at once
+    let prepared = rt.block_on(async {
+        let tasks: Vec<_> = inputs
+            .into_iter()
+            .enumerate()
+            .map(|(i, input)| {
+                let (opts, bytes) = (opts.clone(), progress.counter());
+                tokio::task::spawn_blocking(move || prepare(input, i as u32, &opts, bytes))
+            })
+            .collect();
+        let mut out = Vec::new();
+        for t in tasks {
+            out.push(t.await.map_err(|e| anyhow!("a source failed: {e}"))?);
+        }
+        Ok::<_, anyhow::Error>(out)
+    })?;
+
+    // 4–5. each source's clock: zone, year anchor, skew
+    let dated: Vec<Option<Nanos>> = prepared.iter().map(|p| p.first_dated).collect();
+    let clocks: Vec<ClockSettings> = prepared
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let others = dated
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .filter_map(|(_, d)| *d)
+                .min();
+            ClockSettings {
+                zone: cfg.zone_for(&p.input.name),
+                year: year_source(cfg.year, p, others, cfg.now),
+                skew: cfg.skew_for(&p.input.name),
+            }
+        })
+        .collect();
+
+    // 4–6. parse, normalize and order each source on its own thread
+    let mut receivers = Vec::new();
+    let mut handles = Vec::new();
+    for (p, clock) in prepared.into_iter().zip(clocks) {
+        let (tx, rx) = tokio::sync::mpsc::channel::<Vec<Event>>(CHANNEL_BATCHES);
+        let opts = opts.clone();
+        handles.push(rt.spawn_blocking(move || {
+            scan(p, clock, &opts, |batch| tx.blocking_send(batch).is_ok())
+        }));
+        receivers.push(rx);
+    }
+
+    // 6–7. merge across sources into the sink, on this thread
+    let sunk = merge::kway(receivers.len(), |i| receivers[i].blocking_recv(), &mut sink);
+    drop(receivers);
+
+    for h in handles {
+        let stats = rt
+            .block_on(h)
+            .map_err(|e| anyhow!("a source failed: {e}"))?;
+        run.sources.push(stats);
+    }
+    progress.finish();
+    if let Some(r) = rejects {
+        if let Ok(mut w) = r.lock() {
+            w.flush().context("writing --rejects")?;
+        }
+    }
+    for s in &run.sources {
+        run.damaged |= s.damaged();
+        run.warnings.extend(source_warnings(s));
+    }
+    Ok((run, sunk))
+}
+
+/// What a source's reading has to tell the user.
+fn source_warnings(s: &SourceStats) -> Vec<String> {
+    let mut w = Vec::new();
+    let name = &s.input;
+    if let Some(d) = &s.damage {
+        w.push(format!("{name}: {d}"));
+    }
+    if s.invalid_utf8 > 0 {
+        w.push(format!(
+            "{name}: {} line(s) with invalid UTF-8, decoded lossily",
+            s.invalid_utf8
+        ));
+    }
+    if s.cut_lines > 0 {
+        w.push(format!("{name}: {} over-long line(s) cut", s.cut_lines));
+    }
+    if s.late > 0 {
+        w.push(format!(
+            "{name}: {} line(s) later than the reorder window, kept at their true time but out of order (raise --reorder-window)",
+            s.late
+        ));
+    }
+    if s.time.clock_jumps_back > 0 {
+        w.push(format!(
+            "{name}: the clock jumps back by more than a day {} time(s) (a reset?); times kept as written",
+            s.time.clock_jumps_back
+        ));
+    }
+    if let Some(y) = &s.time.year_from {
+        if y.starts_with("guessed") {
+            w.push(format!(
+                "{name}: yearless timestamps, year {y}: pass --year"
+            ));
+        }
+    }
+    w
+}

@@ -1,0 +1,92 @@
+//! A source's clock: zone for naive stamps, year for yearless ones, and skew.
+
+use chrono_tz::Tz;
+
+use super::{resolve_local, RawTime, YearAnchor, YearSource};
+use crate::event::{Nanos, TimeFlags};
+
+/// What the run decided for one source's time.
+#[derive(Clone, Debug)]
+pub struct ClockSettings {
+    /// Zone for stamps without an offset; `None` means UTC (and says so).
+    pub zone: Option<Tz>,
+    pub year: YearSource,
+    /// Added to every instant of the source (`--skew`).
+    pub skew: Nanos,
+}
+
+/// Turns raw times into UTC instants for one source, remembering what it assumed.
+#[derive(Clone, Debug)]
+pub struct SourceClock {
+    settings: ClockSettings,
+    pub years: YearAnchor,
+    /// Stamps that needed the zone (no offset in the text).
+    pub zone_assumed: u64,
+    /// Stamps that needed a year.
+    pub year_inferred: u64,
+    /// The last instant resolved (for lines that inherit it).
+    pub last: Option<Nanos>,
+}
+
+impl SourceClock {
+    pub fn new(settings: ClockSettings) -> Self {
+        SourceClock {
+            years: YearAnchor::new(settings.year),
+            settings,
+            zone_assumed: 0,
+            year_inferred: 0,
+            last: None,
+        }
+    }
+
+    pub fn zone_name(&self) -> String {
+        self.settings
+            .zone
+            .map_or_else(|| "UTC".to_string(), |z| z.name().to_string())
+    }
+
+    pub fn skew(&self) -> Nanos {
+        self.settings.skew
+    }
+
+    /// The UTC instant of a raw time, and how it was obtained. `None`: out of range.
+    pub fn resolve(&mut self, raw: RawTime) -> Option<(Nanos, TimeFlags)> {
+        let (mut ns, mut flags) = match raw {
+            RawTime::Previous => {
+                let mut f = TimeFlags::default();
+                f.insert(TimeFlags::TIME_INHERITED);
+                return self.last.map(|ns| (ns, f));
+            }
+            RawTime::Instant(ns) => {
+                let dt = chrono::DateTime::from_timestamp_nanos(ns).naive_utc();
+                self.years.observe_full(dt);
+                (ns, TimeFlags::default())
+            }
+            RawTime::Local { dt, year_known } => {
+                let dt = if year_known {
+                    self.years.observe_full(dt);
+                    dt
+                } else {
+                    self.year_inferred += 1;
+                    self.years.complete(dt)?
+                };
+                self.zone_assumed += 1;
+                let (ns, mut f) = match self.settings.zone {
+                    Some(tz) => resolve_local(dt, tz)?,
+                    None => (dt.and_utc().timestamp_nanos_opt()?, TimeFlags::default()),
+                };
+                f.insert(TimeFlags::ZONE_ASSUMED);
+                if !year_known {
+                    f.insert(TimeFlags::YEAR_INFERRED);
+                }
+                (ns, f)
+            }
+        };
+        if self.settings.skew != 0 {
+            ns = ns.checked_add(self.settings.skew)?;
+            flags.insert(TimeFlags::SKEW_APPLIED);
+        }
+        self.last = Some(ns);
+        Some((ns, flags))
+    }
+}

@@ -1,0 +1,404 @@
+//! Timestamp text → an instant or a local date-time, as a format definition says.
+//!
+//! Pure: no zone, year or clock is consulted here. Stamps without an offset come back as
+//! [`RawTime::Local`]; yearless ones say so, for [`super::SourceClock`] to complete.
+
+use chrono::format::{parse, Item, Parsed, StrftimeItems};
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+
+use crate::event::Nanos;
+
+/// The placeholder year for yearless stamps (a leap year, so `Feb 29` parses).
+pub const PLACEHOLDER_YEAR: i32 = 2000;
+
+/// What a timestamp text says, before zone and year are applied.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RawTime {
+    /// A full instant (the text had an offset, or was an epoch).
+    Instant(Nanos),
+    /// A wall-clock time without offset; `year_known` is false for yearless formats
+    /// (then the year is [`PLACEHOLDER_YEAR`]).
+    Local { dt: NaiveDateTime, year_known: bool },
+    /// The line has no time of its own: it takes the previous line's (flagged).
+    Previous,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StampError {
+    #[error("timestamp '{0}' does not match {1}")]
+    NoMatch(String, String),
+    #[error("timestamp '{0}' is out of range (1677..2262)")]
+    OutOfRange(String),
+}
+
+/// A timestamp shape, as named in a format definition's `format`.
+#[derive(Clone, Debug)]
+pub enum TsFormat {
+    /// `rfc3339`/`iso8601`: `YYYY-MM-DD[T ]HH:MM[:SS[.f]][Z|±HH:MM|±HHMM|±HH]`.
+    Iso8601,
+    /// `epoch` (unit by magnitude), `epoch_s`, `epoch_ms`, `epoch_us`, `epoch_ns`:
+    /// integer or decimal text.
+    Epoch(EpochUnit),
+    /// A chrono strftime pattern; without `%Y`/`%y` it is yearless.
+    Strftime {
+        pattern: String,
+        items: Vec<Item<'static>>,
+        has_year: bool,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EpochUnit {
+    Auto,
+    Seconds,
+    Millis,
+    Micros,
+    Nanos,
+}
+
+impl TsFormat {
+    /// Reads a definition's format name or strftime pattern.
+    pub fn from_spec(spec: &str) -> Result<TsFormat, String> {
+        Ok(match spec {
+            "rfc3339" | "iso8601" => TsFormat::Iso8601,
+            "epoch" => TsFormat::Epoch(EpochUnit::Auto),
+            "epoch_s" => TsFormat::Epoch(EpochUnit::Seconds),
+            "epoch_ms" => TsFormat::Epoch(EpochUnit::Millis),
+            "epoch_us" => TsFormat::Epoch(EpochUnit::Micros),
+            "epoch_ns" => TsFormat::Epoch(EpochUnit::Nanos),
+            p => {
+                let items: Vec<Item<'static>> = StrftimeItems::new(p)
+                    .map(|i| i.to_owned())
+                    .collect::<Vec<_>>();
+                if items.iter().any(|i| matches!(i, Item::Error)) {
+                    return Err(format!("'{p}' is not a valid strftime pattern"));
+                }
+                let has_year = p.contains("%Y") || p.contains("%y") || p.contains("%G");
+                TsFormat::Strftime {
+                    pattern: p.to_string(),
+                    items,
+                    has_year,
+                }
+            }
+        })
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            TsFormat::Iso8601 => "ISO 8601".into(),
+            TsFormat::Epoch(_) => "epoch".into(),
+            TsFormat::Strftime { pattern, .. } => format!("'{pattern}'"),
+        }
+    }
+
+    /// Parses `text`; returns the time and the number of sub-second digits it carried.
+    pub fn parse(&self, text: &str) -> Result<(RawTime, u8), StampError> {
+        let no_match = || StampError::NoMatch(text.to_string(), self.describe());
+        match self {
+            TsFormat::Iso8601 => parse_iso8601(text).ok_or_else(no_match)?,
+            TsFormat::Epoch(unit) => parse_epoch(text, *unit).ok_or_else(no_match)?,
+            TsFormat::Strftime {
+                items, has_year, ..
+            } => parse_strftime(text, items, *has_year).ok_or_else(no_match)?,
+        }
+        .ok_or_else(|| StampError::OutOfRange(text.to_string()))
+    }
+}
+
+/// Outer `None`: no match. Inner `None`: matched but out of the i64-nanosecond range.
+type Parse = Option<Option<(RawTime, u8)>>;
+
+fn digits(b: &[u8], at: usize, n: usize) -> Option<u32> {
+    let s = b.get(at..at + n)?;
+    let mut v = 0u32;
+    for &c in s {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + (c - b'0') as u32;
+    }
+    Some(v)
+}
+
+/// Fraction digits at `b[at..]` → (nanoseconds, digits consumed, digits counted).
+fn fraction(b: &[u8], at: usize) -> (u32, usize) {
+    let mut ns = 0u32;
+    let mut n = 0usize;
+    while let Some(&c) = b.get(at + n) {
+        if !c.is_ascii_digit() {
+            break;
+        }
+        if n < 9 {
+            ns = ns * 10 + (c - b'0') as u32;
+        }
+        n += 1;
+    }
+    for _ in n.min(9)..9 {
+        ns *= 10;
+    }
+    (ns, n)
+}
+
+/// Builds the date-time; `sec == 60` (a leap second) rolls into the next minute.
+fn naive(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32, ns: u32) -> Option<NaiveDateTime> {
+    let date = NaiveDate::from_ymd_opt(y, mo, d)?;
+    if s == 60 {
+        let t = NaiveTime::from_hms_nano_opt(h, mi, 59, ns)?;
+        return Some(date.and_time(t) + chrono::Duration::seconds(1));
+    }
+    Some(date.and_time(NaiveTime::from_hms_nano_opt(h, mi, s, ns)?))
+}
+
+fn parse_iso8601(text: &str) -> Parse {
+    let b = text.trim().as_bytes();
+    let y = digits(b, 0, 4)? as i32;
+    if b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
+        return None;
+    }
+    let mo = digits(b, 5, 2)?;
+    let d = digits(b, 8, 2)?;
+    if !matches!(b.get(10), Some(b'T' | b't' | b' ')) {
+        return None;
+    }
+    let h = digits(b, 11, 2)?;
+    if b.get(13) != Some(&b':') {
+        return None;
+    }
+    let mi = digits(b, 14, 2)?;
+    let mut i = 16;
+    let mut s = 0;
+    if b.get(i) == Some(&b':') {
+        s = digits(b, i + 1, 2)?;
+        i += 3;
+    }
+    let (mut ns, mut prec) = (0, 0);
+    if matches!(b.get(i), Some(b'.' | b',')) {
+        let (f, n) = fraction(b, i + 1);
+        if n == 0 {
+            return None;
+        }
+        ns = f;
+        prec = n.min(9) as u8;
+        i += 1 + n;
+    }
+    let dt = naive(y, mo, d, h, mi, s, ns)?;
+    let offset_secs: Option<i64> = match b.get(i) {
+        None => None,
+        Some(b'Z' | b'z') if i + 1 == b.len() => Some(0),
+        Some(&sign @ (b'+' | b'-')) => {
+            let oh = digits(b, i + 1, 2)? as i64;
+            let rest = &b[i + 3..];
+            let om = match rest {
+                [] => 0,
+                [b':', m1, m2] | [m1, m2] => digits(&[*m1, *m2], 0, 2)? as i64,
+                _ => return None,
+            };
+            let secs = oh * 3600 + om * 60;
+            Some(if sign == b'-' { -secs } else { secs })
+        }
+        _ => return None,
+    };
+    let prec = round_prec(prec);
+    Some(match offset_secs {
+        None => Some((
+            RawTime::Local {
+                dt,
+                year_known: true,
+            },
+            prec,
+        )),
+        Some(off) => dt
+            .and_utc()
+            .timestamp_nanos_opt()
+            .and_then(|ns| ns.checked_sub(off * 1_000_000_000))
+            .map(|ns| (RawTime::Instant(ns), prec)),
+    })
+}
+
+/// Output precision classes: 0, 3, 6 or 9 digits.
+fn round_prec(n: u8) -> u8 {
+    match n {
+        0 => 0,
+        1..=3 => 3,
+        4..=6 => 6,
+        _ => 9,
+    }
+}
+
+fn parse_epoch(text: &str, unit: EpochUnit) -> Parse {
+    let t = text.trim();
+    let (neg, t) = match t.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, t),
+    };
+    let (int, frac) = t.split_once('.').unwrap_or((t, ""));
+    if int.is_empty() || int.len() > 20 || !int.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    if !frac.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let i: i128 = int.parse().ok()?;
+    let unit = match unit {
+        EpochUnit::Auto => match i {
+            0..=99_999_999_999 => EpochUnit::Seconds,
+            100_000_000_000..=99_999_999_999_999 => EpochUnit::Millis,
+            100_000_000_000_000..=99_999_999_999_999_999 => EpochUnit::Micros,
+            _ => EpochUnit::Nanos,
+        },
+        u => u,
+    };
+    let scale: i128 = match unit {
+        EpochUnit::Seconds => 1_000_000_000,
+        EpochUnit::Millis => 1_000_000,
+        EpochUnit::Micros => 1_000,
+        _ => 1,
+    };
+    let mut ns = i * scale;
+    let mut place = scale;
+    for d in frac.bytes().take(9) {
+        place /= 10;
+        ns += (d - b'0') as i128 * place;
+    }
+    let digits_given = match unit {
+        EpochUnit::Seconds => frac.len().min(9),
+        EpochUnit::Millis => 3 + frac.len().min(6),
+        EpochUnit::Micros => 6 + frac.len().min(3),
+        _ => 9,
+    } as u8;
+    let ns = if neg { -ns } else { ns };
+    Some(
+        i64::try_from(ns)
+            .ok()
+            .map(|ns| (RawTime::Instant(ns), round_prec(digits_given))),
+    )
+}
+
+fn parse_strftime(text: &str, items: &[Item<'static>], has_year: bool) -> Parse {
+    let mut p = Parsed::new();
+    parse(&mut p, text.trim(), items.iter()).ok()?;
+    if !has_year {
+        p.set_year(PLACEHOLDER_YEAR as i64).ok()?;
+    }
+    let prec = p.nanosecond.map_or(0, |_| frac_digits(text));
+    if p.offset.is_some() {
+        let dt = p.to_datetime().ok()?;
+        return Some(
+            dt.timestamp_nanos_opt()
+                .map(|ns| (RawTime::Instant(ns), round_prec(prec))),
+        );
+    }
+    let dt = p.to_naive_datetime_with_offset(0).ok()?;
+    Some(Some((
+        RawTime::Local {
+            dt,
+            year_known: has_year,
+        },
+        round_prec(prec),
+    )))
+}
+
+/// Digits after the first `.` or `,` that follows a digit (the fraction of seconds).
+fn frac_digits(text: &str) -> u8 {
+    let b = text.as_bytes();
+    for i in 1..b.len() {
+        if (b[i] == b'.' || b[i] == b',') && b[i - 1].is_ascii_digit() {
+            let n = b[i + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+            if n > 0 {
+                return n.min(9) as u8;
+            }
+        }
+    }
+    0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn instant(f: &str, text: &str) -> (Nanos, u8) {
+        match TsFormat::from_spec(f).unwrap().parse(text).unwrap() {
+            (RawTime::Instant(ns), p) => (ns, p),
+            other => panic!("expected instant, got {other:?}"),
+        }
+    }
+
+    fn local(f: &str, text: &str) -> (String, bool) {
+        match TsFormat::from_spec(f).unwrap().parse(text).unwrap().0 {
+            RawTime::Local { dt, year_known } => (dt.to_string(), year_known),
+            other => panic!("expected local, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn iso8601_with_every_offset_shape() {
+        let z = instant("rfc3339", "2024-04-04T22:00:01.123456789Z");
+        assert_eq!(z, (1712268001123456789, 9));
+        assert_eq!(
+            instant("rfc3339", "2024-04-05T03:30:01.123456789+05:30").0,
+            z.0
+        );
+        assert_eq!(
+            instant("rfc3339", "2024-04-05T03:30:01.123456789+0530").0,
+            z.0
+        );
+        assert_eq!(
+            instant("rfc3339", "2024-04-04T18:00:01.123456789-04").0,
+            z.0
+        );
+        assert_eq!(instant("rfc3339", "2026-11-21T04:24:27.782Z").1, 3);
+        assert_eq!(
+            local("rfc3339", "2021-08-03 09:17:41.927442"),
+            ("2021-08-03 09:17:41.927442".into(), true)
+        );
+        assert!(TsFormat::Iso8601.parse("2024-13-04T22:00:01Z").is_err());
+        assert!(TsFormat::Iso8601.parse("yesterday").is_err());
+    }
+
+    #[test]
+    fn leap_second_text_rolls_into_the_next_minute() {
+        let a = instant("rfc3339", "2016-12-31T23:59:60Z").0;
+        let b = instant("rfc3339", "2017-01-01T00:00:00Z").0;
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn epochs_by_magnitude_and_by_unit() {
+        let s = 1_712_268_001_000_000_000i64;
+        assert_eq!(instant("epoch", "1712268001").0, s);
+        assert_eq!(instant("epoch", "1712268001000").0, s);
+        assert_eq!(instant("epoch", "1712268001000000").0, s);
+        assert_eq!(instant("epoch", "1712268001000000000").0, s);
+        assert_eq!(instant("epoch", "1712268001.123456"), (s + 123_456_000, 6));
+        assert_eq!(instant("epoch_ms", "1712268001123"), (s + 123_000_000, 3));
+        assert!(TsFormat::from_spec("epoch").unwrap().parse("12ab").is_err());
+    }
+
+    #[test]
+    fn strftime_shapes_of_the_corpus() {
+        // CLF with offset
+        assert_eq!(
+            instant("%d/%b/%Y:%H:%M:%S %z", "10/Oct/2000:13:55:36 -0700").0,
+            971_211_336_000_000_000
+        );
+        // HAProxy accept date, milliseconds, no zone
+        assert_eq!(
+            local("%d/%b/%Y:%H:%M:%S%.f", "21/Nov/2026:04:24:19.991"),
+            ("2026-11-21 04:24:19.991".into(), true)
+        );
+        // syslog 3164: yearless, space-padded day
+        assert_eq!(
+            local("%b %e %H:%M:%S", "Nov  3 09:23:38"),
+            ("2000-11-03 09:23:38".into(), false)
+        );
+        assert_eq!(
+            local("%b %e %H:%M:%S", "Apr 4 09:23:38"),
+            ("2000-04-04 09:23:38".into(), false)
+        );
+        // nginx error log
+        assert_eq!(
+            local("%Y/%m/%d %H:%M:%S", "2024/04/04 22:00:01"),
+            ("2024-04-04 22:00:01".into(), true)
+        );
+    }
+}

@@ -1,0 +1,8 @@
+//! Integration tests, one binary: they drive the library and the `coroner` binary over
+//! the real corpus (tests/corpus, with its PROVENANCE.md) and generated inputs.
+
+mod cli;
+mod corpus;
+mod definitions;
+mod merge_props;
+mod support;
