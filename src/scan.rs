@@ -275,7 +275,7 @@ impl Scanner<'_> {
             let parser = &mut self.parser;
             parser.parse(&view).and_then(|(f, m)| {
                 parser.registry().formats()[f]
-                    .build(m, text, clock, &at)
+                    .build(m, text, clock, &at, !self.opts.forward_requests)
                     .map(|b| (b.event, f))
             })
         };

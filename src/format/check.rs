@@ -69,6 +69,7 @@ pub fn check_samples(format: &Format) -> Vec<Problem> {
                 source: &source,
                 line: 1,
             },
+            false,
         ) {
             Ok(b) => b,
             Err(e) => {

@@ -21,7 +21,7 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use regex::Regex;
+use regex::bytes::Regex;
 use serde_json::Value;
 
 use crate::event::{Event, Request, Severity, KIND_LOG, KIND_REQUEST};
@@ -136,7 +136,10 @@ impl Format {
             message,
         };
         let re = |field: String, src: &str| -> Result<Regex, DefError> {
-            regex::RegexBuilder::new(src)
+            // Bytes, ASCII classes by default (`\d`, `\w`, `\s` are ASCII; `(?u)` turns
+            // Unicode back on): small automata, fast captures.
+            regex::bytes::RegexBuilder::new(src)
+                .unicode(false)
                 .size_limit(16 << 20)
                 .build()
                 .map_err(|e| err(field, format!("bad regex: {e}")))
@@ -310,7 +313,9 @@ impl Format {
 
     /// Does `text` continue a record of this format?
     pub fn continues(&self, text: &str) -> bool {
-        self.continuation.as_ref().is_some_and(|c| c.is_match(text))
+        self.continuation
+            .as_ref()
+            .is_some_and(|c| c.is_match(text.as_bytes()))
     }
 
     /// The first pattern that matches the line.
@@ -318,7 +323,11 @@ impl Format {
         match self.kind {
             DefKind::Regex => {
                 for (i, p) in self.patterns.iter().enumerate() {
-                    if let Some(c) = p.regex.as_ref().and_then(|r| r.captures(view.text)) {
+                    if let Some(c) = p
+                        .regex
+                        .as_ref()
+                        .and_then(|r| r.captures(view.text.as_bytes()))
+                    {
                         let strength = c.iter().skip(1).flatten().filter(|m| !m.is_empty()).count();
                         let record = Record::Regex(c);
                         return Some(Match {
@@ -335,10 +344,11 @@ impl Format {
                 let v = view.json()?;
                 for (i, p) in self.patterns.iter().enumerate() {
                     let present = p.require.iter().all(|k| json_path(v, k).is_some());
-                    let when = p
-                        .when
-                        .iter()
-                        .all(|(f, r)| Record::Json(v).text(f).is_some_and(|t| r.is_match(&t)));
+                    let when = p.when.iter().all(|(f, r)| {
+                        Record::Json(v)
+                            .text(f)
+                            .is_some_and(|t| r.is_match(t.as_bytes()))
+                    });
                     if present && when {
                         let strength = 1
                             + p.require.len()
@@ -380,13 +390,15 @@ impl Format {
         Err(first_err.map_or(Reject::NoTimestamp, Reject::BadTimestamp))
     }
 
-    /// Builds the event of a matched line.
+    /// Builds the event of a matched line. `lean`: the caller only counts requests, so a
+    /// request's message and typed fields are left empty (its roles are kept).
     pub fn build(
         &self,
         m: Match<'_>,
         text: &str,
         clock: &mut SourceClock,
         at: &LineAt<'_>,
+        lean: bool,
     ) -> Result<Built, Reject> {
         let rec = &m.record;
         let pattern = &self.patterns[m.pattern];
@@ -404,11 +416,15 @@ impl Format {
         })?;
 
         let lookup = |f: &str| rec.text(f);
-        let message = self
-            .message
-            .as_ref()
-            .and_then(|t| t.render(lookup))
-            .unwrap_or_else(|| text.to_string());
+        let lean = lean && &*pattern.kind == KIND_REQUEST;
+        let message = if lean {
+            String::new()
+        } else {
+            self.message
+                .as_ref()
+                .and_then(|t| t.render(lookup))
+                .unwrap_or_else(|| text.to_string())
+        };
         let mut severity = self
             .severity
             .as_ref()
@@ -422,7 +438,11 @@ impl Format {
         let mut component = self.component.as_ref().and_then(|t| t.render(lookup));
         let host = self.host.as_ref().and_then(|t| t.render(lookup));
         let mut kind = pattern.kind.clone();
-        let mut fields = self.typed_fields(rec, pattern);
+        let mut fields = if lean {
+            serde_json::Map::new()
+        } else {
+            self.typed_fields(rec, pattern)
+        };
 
         let mut rule_hit = None;
         let request = if &*kind == KIND_REQUEST {
@@ -440,7 +460,7 @@ impl Format {
                     },
                     None => Cow::Borrowed(message.as_str()),
                 };
-                let Some(caps) = rule.regex.captures(&subject) else {
+                let Some(caps) = rule.regex.captures(subject.as_bytes()) else {
                     continue;
                 };
                 kind = rule.kind.clone();
@@ -449,13 +469,14 @@ impl Format {
                 }
                 for name in rule.regex.capture_names().flatten() {
                     if let Some(v) = caps.name(name) {
-                        fields.insert(name.to_string(), Value::String(v.as_str().to_string()));
+                        let v = String::from_utf8_lossy(v.as_bytes()).into_owned();
+                        fields.insert(name.to_string(), Value::String(v));
                     }
                 }
                 if let Some(t) = &rule.component {
                     let c = t.render(|f| {
                         caps.name(f)
-                            .map(|m| Cow::Owned(m.as_str().to_string()))
+                            .map(|m| Cow::Owned(String::from_utf8_lossy(m.as_bytes()).into_owned()))
                             .or_else(|| rec.text(f).map(|c| Cow::Owned(c.into_owned())))
                     });
                     if c.is_some() {
@@ -482,7 +503,7 @@ impl Format {
                 component,
                 kind,
                 severity,
-                raw: (message != text).then(|| text.to_string()),
+                raw: (!lean && message != text).then(|| text.to_string()),
                 message,
                 request,
                 fields,
@@ -536,7 +557,7 @@ impl Format {
         let lb_failure = roles
             .lb_failure
             .iter()
-            .any(|(f, r)| rec.text(f).is_some_and(|v| r.is_match(&v)));
+            .any(|(f, r)| rec.text(f).is_some_and(|v| r.is_match(v.as_bytes())));
         Request {
             status,
             backend: owned(&roles.backend),

@@ -37,7 +37,7 @@ impl<'a> LineView<'a> {
 
 /// The fields of a matched line.
 pub enum Record<'a> {
-    Regex(regex::Captures<'a>),
+    Regex(regex::bytes::Captures<'a>),
     Json(&'a Value),
 }
 
@@ -47,9 +47,9 @@ impl<'a> Record<'a> {
         match self {
             Record::Regex(c) => c
                 .name(name)
-                .map(|m| m.as_str())
+                .map(|m| m.as_bytes())
                 .filter(|s| !s.is_empty())
-                .map(Cow::Borrowed),
+                .map(String::from_utf8_lossy),
             Record::Json(v) => json_path(v, name).and_then(json_text),
         }
     }

@@ -129,30 +129,6 @@ pub fn sources(run: &Run) -> String {
             ]
         })
         .collect();
-    let mut w: Vec<usize> = header.iter().map(|h| h.len()).collect();
-    for r in &rows {
-        for (i, c) in r.iter().enumerate() {
-            w[i] = w[i].max(c.chars().count());
-        }
-    }
-    let line = |cells: &[String]| {
-        let mut l = String::from(" ");
-        for (i, c) in cells.iter().enumerate() {
-            let pad = w[i] - c.chars().count();
-            // numbers right-aligned, text left-aligned
-            if (2..=6).contains(&i) {
-                l.push_str(&format!(" {}{}", " ".repeat(pad), c));
-            } else {
-                l.push_str(&format!(" {}{}", c, " ".repeat(pad)));
-            }
-        }
-        l.trim_end().to_string()
-    };
-    let hdr: Vec<String> = header.iter().map(|h| h.to_string()).collect();
-    let _ = writeln!(out, "{}", line(&hdr));
-    for r in &rows {
-        let _ = writeln!(out, "{}", line(r));
-    }
     let total = [
         "total".to_string(),
         String::new(),
@@ -164,7 +140,35 @@ pub fn sources(run: &Run) -> String {
         String::new(),
         String::new(),
     ];
-    if run.sources.len() > 1 {
+    let show_total = run.sources.len() > 1;
+    let hdr: Vec<String> = header.iter().map(|h| h.to_string()).collect();
+    let mut w = vec![0usize; header.len()];
+    let all = std::iter::once(&hdr[..])
+        .chain(rows.iter().map(|r| &r[..]))
+        .chain(show_total.then_some(&total[..]));
+    for r in all {
+        for (i, c) in r.iter().enumerate() {
+            w[i] = w[i].max(c.chars().count());
+        }
+    }
+    let line = |cells: &[String]| {
+        let mut l = String::from(" ");
+        for (i, c) in cells.iter().enumerate() {
+            let pad = " ".repeat(w[i].saturating_sub(c.chars().count()));
+            // numbers right-aligned, text left-aligned
+            if (2..=6).contains(&i) {
+                l.push_str(&format!(" {pad}{c}"));
+            } else {
+                l.push_str(&format!(" {c}{pad}"));
+            }
+        }
+        l.trim_end().to_string()
+    };
+    let _ = writeln!(out, "{}", line(&hdr));
+    for r in &rows {
+        let _ = writeln!(out, "{}", line(r));
+    }
+    if show_total {
         let _ = writeln!(out, "{}", line(&total));
     }
     let notes = assumptions(run);

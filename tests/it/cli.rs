@@ -420,6 +420,35 @@ fn text_timeline_states_utc_and_accounts_for_lines() {
     assert!(!text.contains('\u{1b}'), "no colour when not a terminal");
 }
 
+/// Regression: the totals row can be wider than every source row (it once underflowed
+/// the padding and panicked).
+#[test]
+fn totals_wider_than_any_source_are_aligned() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = std::str::from_utf8(&read(ETCD))
+        .unwrap()
+        .lines()
+        .last()
+        .unwrap()
+        .to_string()
+        + "\n";
+    let a = write(dir.path(), "a.log", line.repeat(600).as_bytes());
+    let b = write(dir.path(), "b.log", line.repeat(600).as_bytes());
+    let out = coroner().arg("timeline").arg(&a).arg(&b).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let total = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("total"))
+        .unwrap();
+    assert!(total.contains("1,200"), "{total}");
+}
+
 #[test]
 fn detect_and_formats_answer() {
     let out = coroner()
