@@ -139,7 +139,7 @@ pub fn prepare(input: Input, id: u32, opts: &ScanOptions, progress: Arc<AtomicU6
         raw_offset: Arc::new(AtomicU64::new(0)),
         compression: Compression::None,
         peeked: Vec::new(),
-        detection: detect(&opts.registry, &[], opts.forced_format),
+        detection: detect(&opts.registry, "", &[], opts.forced_format),
         first_dated: None,
         gzip_mtime: None,
         file_mtime: None,
@@ -178,7 +178,7 @@ pub fn prepare(input: Input, id: u32, opts: &ScanOptions, progress: Arc<AtomicU6
         p.reader = Some(reader);
     }
     let texts: Vec<String> = p.peeked.iter().map(|l| l.text.clone()).collect();
-    p.detection = detect(&opts.registry, &texts, opts.forced_format);
+    p.detection = detect(&opts.registry, &p.input.name, &texts, opts.forced_format);
     let mut parser = LineParser::new(opts.registry.clone(), &p.detection);
     p.first_dated = texts.iter().find_map(|t| {
         let view = LineView::new(t);
@@ -262,32 +262,73 @@ impl Scanner<'_> {
                 return;
             }
         }
-        let result = if text.trim().is_empty() {
-            Err(Reject::Empty)
-        } else {
-            let view = LineView::new(text);
-            let at = LineAt {
-                source_id: self.id,
-                source: &self.name,
-                line: self.line_no,
-            };
-            let clock = &mut self.clock;
-            let parser = &mut self.parser;
-            parser.parse(&view).and_then(|(f, m)| {
-                parser.registry().formats()[f]
-                    .build(m, text, clock, &at, !self.opts.forward_requests)
-                    .map(|b| (b.event, f))
-            })
-        };
-        match result {
-            Ok((ev, f)) => {
+        if text.trim().is_empty() {
+            return self.reject(text, Reject::Empty);
+        }
+        match self.events_of(text) {
+            Ok((events, f)) => {
                 self.stats.parsed += 1;
-                if let Some((prev, _)) = self.pending.replace((ev, f)) {
-                    self.deliver(prev);
+                // Every event but the last is complete; the last may still be continued.
+                for ev in events {
+                    if let Some((prev, _)) = self.pending.replace((ev, f)) {
+                        self.deliver(prev);
+                    }
                 }
             }
             Err(reason) => self.reject(text, reason),
         }
+    }
+
+    /// The events of one line: peeled out of its envelope if it has one (the envelope's
+    /// own event stands when nothing takes the inner line), one per element for `each`
+    /// patterns. Any element that cannot be built rejects the whole line.
+    fn events_of(&mut self, text: &str) -> Result<(Vec<Event>, usize), Reject> {
+        let reg = self.parser.registry().clone();
+        let lean = !self.opts.forward_requests;
+        let at = LineAt {
+            source_id: self.id,
+            source: &self.name,
+            line: self.line_no,
+        };
+        let peeled = reg.peel(text);
+        let outer = LineView::new(text);
+        let envelope = peeled.as_ref().and_then(|(e, _)| {
+            let m = reg.formats()[*e].matches(&outer)?;
+            if let Ok((raw, ..)) = &m.time {
+                self.clock.observe(*raw);
+            }
+            Some((*e, m))
+        });
+        // The inner line first; else the whole line (a line that merely starts with a
+        // stamp like the envelope's); else the envelope's own event.
+        let body = peeled.clone().map_or(text, |(_, r)| &text[r]);
+        let inner = LineView::new(body);
+        let inner_parsed = if peeled.is_some() {
+            self.parser.parse(&inner).ok()
+        } else {
+            None
+        };
+        let (f, m, built_from) = match inner_parsed {
+            Some((f, m)) => (f, m, body),
+            None => match (self.parser.parse(&outer), envelope) {
+                (Ok((f, m)), _) => (f, m, text),
+                (Err(_), Some((e, m))) => (e, m, text),
+                (Err(reason), None) => return Err(reason),
+            },
+        };
+        let matches = reg.formats()[f].each(&m).unwrap_or_else(|| vec![m]);
+        let format = &reg.formats()[f];
+        let mut events = Vec::with_capacity(matches.len());
+        for m in matches {
+            let mut ev = format
+                .build(m, built_from, &mut self.clock, &at, lean)?
+                .event;
+            if built_from.len() != text.len() && !(lean && &*ev.kind == KIND_REQUEST) {
+                ev.raw = Some(text.to_string());
+            }
+            events.push(ev);
+        }
+        Ok((events, f))
     }
 
     fn reject(&mut self, text: &str, reason: Reject) {

@@ -23,15 +23,15 @@ pub struct Def {
     pub fields: BTreeMap<String, FieldType>,
     #[serde(default)]
     pub severity: Option<SeverityDef>,
-    /// Field name or `{template}` for the host.
+    /// Field name or `{template}` for the host (a list: the first that renders wins).
     #[serde(default)]
-    pub host: Option<String>,
+    pub host: Option<OneOrMany>,
     /// Field name or `{template}` for the component (service, backend, pod…).
     #[serde(default)]
-    pub component: Option<String>,
+    pub component: Option<OneOrMany>,
     /// Field name or `{template}` for the message; default: the whole line.
     #[serde(default)]
-    pub message: Option<String>,
+    pub message: Option<OneOrMany>,
     /// Roles of fields for request lines.
     #[serde(default)]
     pub request: Option<RequestDef>,
@@ -41,6 +41,15 @@ pub struct Def {
     /// A line matching this regex continues the previous record (multi-line records).
     #[serde(default)]
     pub continuation: Option<String>,
+    /// This format wraps other lines (the CRI container-log prefix): the named field
+    /// holds the inner line, which is parsed by its own format. When no format takes the
+    /// inner line, the envelope's own event stands.
+    #[serde(default)]
+    pub envelope: Option<String>,
+    /// A regex on the source's path: breaks ties between formats that explain a source
+    /// equally well (Apache and nginx write byte-identical combined lines).
+    #[serde(default)]
+    pub path_hint: Option<String>,
     pub samples: Vec<SampleDef>,
 }
 
@@ -73,6 +82,30 @@ pub struct PatternDef {
     /// `time_inherited`), e.g. HAProxy's state lines on stdout.
     #[serde(default)]
     pub inherit_time: bool,
+    /// `json` kind: a path to an array; the line gives one event per element, whose
+    /// fields are looked up in the element first, then in the line's object.
+    #[serde(default)]
+    pub each: Option<String>,
+    /// Timestamp candidates for lines of this pattern, instead of the format's.
+    #[serde(default)]
+    pub timestamp: Vec<TimestampDef>,
+}
+
+/// One template, or several tried in order.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    pub fn items(&self) -> Vec<&str> {
+        match self {
+            OneOrMany::One(s) => vec![s.as_str()],
+            OneOrMany::Many(v) => v.iter().map(String::as_str).collect(),
+        }
+    }
 }
 
 /// A string, or a list of lines joined with `\n`.
@@ -127,7 +160,7 @@ pub struct RequestDef {
     pub method: Option<String>,
     pub path: Option<String>,
     pub latency: Option<String>,
-    /// Unit of `latency`: `ms` (default), `s`, `us`.
+    /// Unit of `latency`: `ms` (default), `s`, `us`, `ns`.
     #[serde(default)]
     pub latency_unit: Option<String>,
     pub bytes: Option<String>,
@@ -142,6 +175,9 @@ pub struct RequestDef {
 pub struct MatchDef {
     pub field: String,
     pub regex: String,
+    /// A second condition that must hold too (e.g. a 5xx *and* no target status).
+    #[serde(default)]
+    pub and: Option<Box<MatchDef>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -14,6 +14,8 @@ use super::{LineView, Match, Registry, Reject};
 pub struct Score {
     pub format: usize,
     pub claimed: usize,
+    /// The source's path matches the format's `path_hint`.
+    pub hinted: bool,
     /// Mean fields explained per claimed line.
     pub strength: f64,
 }
@@ -44,31 +46,38 @@ impl Detection {
     }
 }
 
-/// Scores every format of the registry on `lines`.
-pub fn detect(reg: &Registry, lines: &[String], forced: Option<usize>) -> Detection {
-    let views: Vec<LineView<'_>> = lines
+/// Scores every format of the registry on `lines` (inside their envelopes, if any).
+/// `path` (the source's name) breaks ties through the formats' path hints.
+pub fn detect(reg: &Registry, path: &str, lines: &[String], forced: Option<usize>) -> Detection {
+    // Each line, and the line inside its envelope if it has one: a format claims the
+    // line when it fits either.
+    let views: Vec<(LineView<'_>, Option<LineView<'_>>)> = lines
         .iter()
         .filter(|l| !l.trim().is_empty())
-        .map(|l| LineView::new(l))
+        .map(|l| {
+            let inner = reg.peel(l).map(|(_, r)| LineView::new(&l[r]));
+            (LineView::new(l), inner)
+        })
         .collect();
     let mut scores = Vec::new();
     for (i, f) in reg.formats().iter().enumerate() {
-        if forced.is_some_and(|x| x != i) {
+        if forced.is_some_and(|x| x != i) || f.is_envelope() {
             continue;
         }
         let (mut claimed, mut strength) = (0usize, 0usize);
-        for v in &views {
-            if let Some(m) = f.matches(v) {
-                if m.time.is_ok() {
-                    claimed += 1;
-                    strength += m.strength;
-                }
+        for (whole, inner) in &views {
+            let fits =
+                |v: &LineView<'_>| f.matches(v).filter(|m| m.time.is_ok()).map(|m| m.strength);
+            if let Some(s) = inner.as_ref().and_then(fits).or_else(|| fits(whole)) {
+                claimed += 1;
+                strength += s;
             }
         }
         if claimed > 0 {
             scores.push(Score {
                 format: i,
                 claimed,
+                hinted: f.hinted_by(path),
                 strength: strength as f64 / claimed as f64,
             });
         }
@@ -76,6 +85,7 @@ pub fn detect(reg: &Registry, lines: &[String], forced: Option<usize>) -> Detect
     scores.sort_by(|a, b| {
         b.claimed
             .cmp(&a.claimed)
+            .then(b.hinted.cmp(&a.hinted))
             .then(b.strength.total_cmp(&a.strength))
             .then(a.format.cmp(&b.format))
     });
@@ -101,8 +111,9 @@ impl LineParser {
             None => {
                 let mut s = d.scores.clone();
                 s.sort_by(|a, b| {
-                    b.strength
-                        .total_cmp(&a.strength)
+                    b.hinted
+                        .cmp(&a.hinted)
+                        .then(b.strength.total_cmp(&a.strength))
                         .then(a.format.cmp(&b.format))
                 });
                 s.into_iter().map(|s| s.format).collect()
@@ -137,7 +148,7 @@ impl LineParser {
         }
         if !self.forced {
             for f in 0..self.reg.formats().len() {
-                if self.order.contains(&f) {
+                if self.order.contains(&f) || self.reg.formats()[f].is_envelope() {
                     continue;
                 }
                 if let Some(m) = self.reg.formats()[f].matches(view) {

@@ -58,8 +58,22 @@ struct Pattern {
     when: Vec<(String, Regex)>,
     kind: Arc<str>,
     inherit_time: bool,
+    each: Option<String>,
+    /// The pattern's own timestamp candidates (else the format's).
+    timestamps: Vec<(String, TsFormat)>,
     /// Named captures of the regex (the fields a line of this pattern can have).
     captures: Vec<String>,
+}
+
+impl Pattern {
+    /// Do a JSON record's keys and values satisfy `require` and `when`?
+    fn fits(&self, rec: &Record<'_>) -> bool {
+        self.require.iter().all(|k| rec.value(k).is_some())
+            && self
+                .when
+                .iter()
+                .all(|(f, r)| rec.text(f).is_some_and(|t| r.is_match(t.as_bytes())))
+    }
 }
 
 struct Rule {
@@ -81,7 +95,16 @@ struct RequestRoles {
     latency_to_ms: f64,
     bytes: Option<String>,
     termination: Option<String>,
-    lb_failure: Vec<(String, Regex)>,
+    lb_failure: Vec<Vec<(String, Regex)>>,
+}
+
+/// Templates tried in order: the first that renders wins.
+struct Templates(Vec<Template>);
+
+impl Templates {
+    fn render<'r>(&self, lookup: impl Fn(&str) -> Option<Cow<'r, str>> + Copy) -> Option<String> {
+        self.0.iter().find_map(|t| t.render(lookup))
+    }
 }
 
 /// A compiled format definition.
@@ -94,12 +117,14 @@ pub struct Format {
     timestamps: Vec<(String, TsFormat)>,
     field_types: BTreeMap<String, FieldType>,
     severity: Option<(String, HashMap<String, Severity>)>,
-    host: Option<Template>,
-    component: Option<Template>,
-    message: Option<Template>,
+    host: Templates,
+    component: Templates,
+    message: Templates,
     request: Option<RequestRoles>,
     rules: Vec<Rule>,
     continuation: Option<Regex>,
+    envelope: Option<String>,
+    path_hint: Option<Regex>,
     pub def: Def,
 }
 
@@ -174,9 +199,18 @@ impl Format {
                 }
                 (DefKind::Json, None) => None,
             };
+            if p.each.is_some() && def.kind != DefKind::Json {
+                return Err(err(at, "'each' is for json formats".into()));
+            }
             let mut when = Vec::new();
             for (f, r) in &p.when {
                 when.push((f.clone(), re(format!("{at}.when.{f}"), r)?));
+            }
+            let mut own_ts = Vec::new();
+            for (j, t) in p.timestamp.iter().enumerate() {
+                let f = TsFormat::from_spec(&t.format)
+                    .map_err(|m| err(format!("{at}.timestamp[{j}].format"), m))?;
+                own_ts.push((t.field.clone(), f));
             }
             let captures = regex
                 .as_ref()
@@ -189,6 +223,8 @@ impl Format {
                 when,
                 kind: Arc::from(p.kind.as_deref().unwrap_or(KIND_LOG)),
                 inherit_time: p.inherit_time,
+                each: p.each.clone(),
+                timestamps: own_ts,
                 captures,
             });
         }
@@ -226,6 +262,13 @@ impl Format {
                 .transpose()
                 .map_err(|m| err(field.to_string(), m))
         };
+        let templates = |field: &str, t: &Option<def::OneOrMany>| -> Result<Templates, DefError> {
+            let mut out = Vec::new();
+            for (i, s) in t.iter().flat_map(|t| t.items()).enumerate() {
+                out.push(Template::parse(s).map_err(|m| err(format!("{field}[{i}]"), m))?);
+            }
+            Ok(Templates(out))
+        };
         let request = match &def.request {
             None => None,
             Some(r) => {
@@ -233,19 +276,25 @@ impl Format {
                     "ms" => 1.0,
                     "s" => 1000.0,
                     "us" => 0.001,
+                    "ns" => 0.000_001,
                     other => {
                         return Err(err(
                             "request.latency_unit".into(),
-                            format!("'{other}' is not one of ms, s, us"),
+                            format!("'{other}' is not one of ms, s, us, ns"),
                         ))
                     }
                 };
                 let mut lb_failure = Vec::new();
                 for (i, m) in r.lb_failure.iter().enumerate() {
-                    lb_failure.push((
-                        m.field.clone(),
-                        re(format!("request.lb_failure[{i}].regex"), &m.regex)?,
-                    ));
+                    let mut all = Vec::new();
+                    let mut cond = Some(m);
+                    let mut at = format!("request.lb_failure[{i}]");
+                    while let Some(c) = cond {
+                        all.push((c.field.clone(), re(format!("{at}.regex"), &c.regex)?));
+                        at.push_str(".and");
+                        cond = c.and.as_deref();
+                    }
+                    lb_failure.push(all);
                 }
                 Some(RequestRoles {
                     status: r.status.clone(),
@@ -289,9 +338,9 @@ impl Format {
             title: def.title.clone(),
             origin,
             kind: def.kind,
-            host: template("host", &def.host)?,
-            component: template("component", &def.component)?,
-            message: template("message", &def.message)?,
+            host: templates("host", &def.host)?,
+            component: templates("component", &def.component)?,
+            message: templates("message", &def.message)?,
             patterns,
             timestamps,
             field_types: def.fields.clone(),
@@ -299,6 +348,12 @@ impl Format {
             request,
             rules,
             continuation,
+            envelope: def.envelope.clone(),
+            path_hint: def
+                .path_hint
+                .as_deref()
+                .map(|h| re("path_hint".into(), h))
+                .transpose()?,
             def,
         })
     }
@@ -343,26 +398,36 @@ impl Format {
             DefKind::Json => {
                 let v = view.json()?;
                 for (i, p) in self.patterns.iter().enumerate() {
-                    let present = p.require.iter().all(|k| json_path(v, k).is_some());
-                    let when = p.when.iter().all(|(f, r)| {
-                        Record::Json(v)
-                            .text(f)
-                            .is_some_and(|t| r.is_match(t.as_bytes()))
+                    let items = p.each.as_deref().map(|path| {
+                        json_path(v, path)
+                            .and_then(Value::as_array)
+                            .map_or(&[][..], Vec::as_slice)
                     });
-                    if present && when {
+                    // An `each` pattern is judged (and timed) by its first element.
+                    let judged = match items {
+                        Some([first, ..]) => Record::Json {
+                            item: first,
+                            parent: Some(v),
+                        },
+                        Some([]) => continue,
+                        None => Record::Json {
+                            item: v,
+                            parent: None,
+                        },
+                    };
+                    if p.fits(&judged) {
                         let strength = 1
                             + p.require.len()
                             + p.when.len()
                             + self
                                 .field_types
                                 .keys()
-                                .filter(|k| json_path(v, k).is_some())
+                                .filter(|k| judged.text(k).is_some())
                                 .count();
-                        let record = Record::Json(v);
                         return Some(Match {
                             pattern: i,
-                            time: self.time_of(&record, p),
-                            record,
+                            time: self.time_of(&judged, p),
+                            record: judged,
                             strength,
                         });
                     }
@@ -372,13 +437,80 @@ impl Format {
         }
     }
 
+    /// Does the source's path carry this format's hint?
+    pub fn hinted_by(&self, path: &str) -> bool {
+        self.path_hint
+            .as_ref()
+            .is_some_and(|h| h.is_match(path.as_bytes()))
+    }
+
+    pub fn is_envelope(&self) -> bool {
+        self.envelope.is_some()
+    }
+
+    /// Where the inner line sits in `text`, if this envelope format wraps it.
+    pub fn inner_range(&self, text: &str) -> Option<std::ops::Range<usize>> {
+        let field = self.envelope.as_deref()?;
+        self.patterns.iter().find_map(|p| {
+            let c = p.regex.as_ref()?.captures(text.as_bytes())?;
+            // no inner capture: an empty inner line at the end
+            let range = c.name(field).map_or(text.len()..text.len(), |m| m.range());
+            // the inner line must start and end on character boundaries
+            (text.is_char_boundary(range.start) && text.is_char_boundary(range.end))
+                .then_some(range)
+        })
+    }
+
+    /// For a pattern with `each`: one match per element of the array (the first is `m`
+    /// itself). `None` for ordinary patterns.
+    pub fn each<'a>(&self, m: &Match<'a>) -> Option<Vec<Match<'a>>> {
+        let p = &self.patterns[m.pattern];
+        let path = p.each.as_deref()?;
+        let Record::Json {
+            parent: Some(parent),
+            ..
+        } = m.record
+        else {
+            return None;
+        };
+        let items = json_path(parent, path)?.as_array()?;
+        Some(
+            items
+                .iter()
+                .map(|item| {
+                    let record = Record::Json {
+                        item,
+                        parent: Some(parent),
+                    };
+                    // Each element picks its own pattern among those over the same array.
+                    let pattern = self
+                        .patterns
+                        .iter()
+                        .position(|q| q.each.as_deref() == Some(path) && q.fits(&record))
+                        .unwrap_or(m.pattern);
+                    Match {
+                        pattern,
+                        time: self.time_of(&record, &self.patterns[pattern]),
+                        record,
+                        strength: m.strength,
+                    }
+                })
+                .collect(),
+        )
+    }
+
     /// The first timestamp field present decides the line's time.
     fn time_of(&self, rec: &Record<'_>, p: &Pattern) -> Result<(RawTime, u8, String), Reject> {
         if p.inherit_time {
             return Ok((RawTime::Previous, 0, String::new()));
         }
         let mut first_err = None;
-        for (field, fmt) in &self.timestamps {
+        let candidates = if p.timestamps.is_empty() {
+            &self.timestamps
+        } else {
+            &p.timestamps
+        };
+        for (field, fmt) in candidates {
             let Some(raw) = rec.text(field) else { continue };
             match fmt.parse(&raw) {
                 Ok((t, prec)) => return Ok((t, prec, raw.into_owned())),
@@ -421,8 +553,7 @@ impl Format {
             String::new()
         } else {
             self.message
-                .as_ref()
-                .and_then(|t| t.render(lookup))
+                .render(lookup)
                 .unwrap_or_else(|| text.to_string())
         };
         let mut severity = self
@@ -435,8 +566,8 @@ impl Format {
                     .or_else(|| Severity::from_name(&raw))
             })
             .unwrap_or(Severity::Info);
-        let mut component = self.component.as_ref().and_then(|t| t.render(lookup));
-        let host = self.host.as_ref().and_then(|t| t.render(lookup));
+        let mut component = self.component.render(lookup);
+        let host = self.host.render(lookup);
         let mut kind = pattern.kind.clone();
         let mut fields = if lean {
             serde_json::Map::new()
@@ -519,7 +650,7 @@ impl Format {
         let mut out = serde_json::Map::new();
         let names: Vec<&str> = match rec {
             Record::Regex(_) => pattern.captures.iter().map(String::as_str).collect(),
-            Record::Json(_) => self.field_types.keys().map(String::as_str).collect(),
+            Record::Json { .. } => self.field_types.keys().map(String::as_str).collect(),
         };
         for name in names {
             let Some(v) = rec.value(name) else { continue };
@@ -554,10 +685,10 @@ impl Format {
             .filter(|v| *v >= 0.0)
             .map(|v| v * roles.latency_to_ms);
         let bytes = get(&roles.bytes).and_then(|s| s.trim_start_matches('+').parse::<u64>().ok());
-        let lb_failure = roles
-            .lb_failure
-            .iter()
-            .any(|(f, r)| rec.text(f).is_some_and(|v| r.is_match(v.as_bytes())));
+        let lb_failure = roles.lb_failure.iter().any(|all| {
+            all.iter()
+                .all(|(f, r)| rec.text(f).is_some_and(|v| r.is_match(v.as_bytes())))
+        });
         Request {
             status,
             backend: owned(&roles.backend),

@@ -38,7 +38,12 @@ impl<'a> LineView<'a> {
 /// The fields of a matched line.
 pub enum Record<'a> {
     Regex(regex::bytes::Captures<'a>),
-    Json(&'a Value),
+    /// A JSON object; `parent` is the line's object when this is an element of an array
+    /// in it (looked up after the element).
+    Json {
+        item: &'a Value,
+        parent: Option<&'a Value>,
+    },
 }
 
 impl<'a> Record<'a> {
@@ -50,7 +55,7 @@ impl<'a> Record<'a> {
                 .map(|m| m.as_bytes())
                 .filter(|s| !s.is_empty())
                 .map(String::from_utf8_lossy),
-            Record::Json(v) => json_path(v, name).and_then(json_text),
+            Record::Json { .. } => self.json(name).and_then(json_text),
         }
     }
 
@@ -58,7 +63,16 @@ impl<'a> Record<'a> {
     pub fn value(&self, name: &str) -> Option<Value> {
         match self {
             Record::Regex(_) => self.text(name).map(|s| Value::String(s.into_owned())),
-            Record::Json(v) => json_path(v, name).filter(|v| !v.is_null()).cloned(),
+            Record::Json { .. } => self.json(name).filter(|v| !v.is_null()).cloned(),
+        }
+    }
+
+    fn json(&self, name: &str) -> Option<&'a Value> {
+        match self {
+            Record::Json { item, parent } => {
+                json_path(item, name).or_else(|| parent.and_then(|p| json_path(p, name)))
+            }
+            Record::Regex(_) => None,
         }
     }
 }

@@ -85,6 +85,21 @@ impl Registry {
         &self.formats
     }
 
+    /// Envelope formats (CRI prefix…): peeled off before a line is parsed.
+    pub fn envelopes(&self) -> impl Iterator<Item = usize> + '_ {
+        self.formats
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.is_envelope())
+            .map(|(i, _)| i)
+    }
+
+    /// If an envelope wraps `text`: the envelope format and the inner line's range.
+    pub fn peel(&self, text: &str) -> Option<(usize, std::ops::Range<usize>)> {
+        self.envelopes()
+            .find_map(|e| self.formats[e].inner_range(text).map(|r| (e, r)))
+    }
+
     pub fn get(&self, id: &str) -> Option<&Arc<Format>> {
         self.formats.iter().find(|f| &*f.id == id)
     }

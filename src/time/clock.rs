@@ -49,6 +49,21 @@ impl SourceClock {
         self.settings.skew
     }
 
+    /// Learns from a time without resolving anything (an envelope's stamp anchors the
+    /// year of the line inside it).
+    pub fn observe(&mut self, raw: RawTime) {
+        match raw {
+            RawTime::Instant(ns) => self
+                .years
+                .observe_full(chrono::DateTime::from_timestamp_nanos(ns).naive_utc()),
+            RawTime::Local {
+                dt,
+                year_known: true,
+            } => self.years.observe_full(dt),
+            _ => {}
+        }
+    }
+
     /// The UTC instant of a raw time, and how it was obtained. `None`: out of range.
     pub fn resolve(&mut self, raw: RawTime) -> Option<(Nanos, TimeFlags)> {
         let (mut ns, mut flags) = match raw {
