@@ -56,7 +56,7 @@ fn a_directory_of_mixed_files_becomes_one_ordered_timeline() {
     write(dir.path(), "etcd/n2.log", &read(ETCD));
     write(
         dir.path(),
-        "web/access.log",
+        "nginx/access.log",
         &read("nginx_access/generated-nginx-1.22-combined.log"),
     );
     let (v, code) = timeline_json(&[dir.path().to_str().unwrap()]);
