@@ -5,4 +5,5 @@ mod cli;
 mod corpus;
 mod definitions;
 mod merge_props;
+mod samples;
 mod support;
