@@ -86,7 +86,7 @@ pub struct InputArgs {
     #[arg(
         long = "reorder-window",
         value_name = "DURATION",
-        default_value = "10s"
+        default_value = "60s"
     )]
     pub reorder_window: String,
 
@@ -99,10 +99,47 @@ pub struct InputArgs {
     pub no_progress: bool,
 }
 
+/// How incidents are found; every threshold of DESIGN.md is an option.
+#[derive(Args, Debug, Clone)]
+pub struct AnalysisArgs {
+    /// Analysis window (e.g. 30s, 5m). Default: chosen so the span has at least ~60 windows
+    #[arg(long, value_name = "DURATION")]
+    pub window: Option<String>,
+    /// A healthy period to judge against, START..END (RFC 3339). Default: the windows
+    /// before the first breach (medians)
+    #[arg(long, value_name = "START..END")]
+    pub baseline: Option<String>,
+    /// A window breaches when its error rate exceeds max(this, --error-factor × baseline)
+    #[arg(long = "error-rate", value_name = "RATIO", default_value_t = 0.05)]
+    pub error_rate: f64,
+    #[arg(long = "error-factor", value_name = "X", default_value_t = 5.0)]
+    pub error_factor: f64,
+    /// Traffic below this share of the baseline rate is cessation
+    #[arg(long = "cessation", value_name = "RATIO", default_value_t = 0.10)]
+    pub cessation: f64,
+    /// One server taking this share of a pool that had ≥ 2 active servers is imbalance
+    #[arg(long = "imbalance", value_name = "RATIO", default_value_t = 0.90)]
+    pub imbalance: f64,
+    /// p95 latency above this factor × baseline (and above 500 ms) breaches
+    #[arg(long = "latency-factor", value_name = "X", default_value_t = 5.0)]
+    pub latency_factor: f64,
+    /// Breaches must last this many windows to make an incident
+    #[arg(long, value_name = "WINDOWS", default_value_t = 3)]
+    pub persist: usize,
+    /// Healthy for this long means mitigated; shorter quiet stretches are bridged
+    #[arg(long, value_name = "DURATION", default_value = "5m")]
+    pub hold: String,
+    /// Without an alert or page, detection is inferred this many windows after impact start
+    #[arg(long = "detect-after", value_name = "WINDOWS", default_value_t = 2)]
+    pub detect_after: i64,
+}
+
 #[derive(Args, Debug)]
 pub struct TimelineArgs {
     #[command(flatten)]
     pub input: InputArgs,
+    #[command(flatten)]
+    pub analysis: AnalysisArgs,
     /// One JSON object (schema 1, documented in the README) instead of text
     #[arg(long)]
     pub json: bool,

@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 use chrono_tz::Tz;
 use globset::{Glob, GlobMatcher};
 
-use crate::cli::InputArgs;
+use crate::cli::{AnalysisArgs, InputArgs};
 use crate::event::Nanos;
+use crate::impact::Thresholds;
 use crate::time::{parse_duration, parse_instant, parse_zone};
 
 #[derive(Clone, Debug)]
@@ -136,4 +137,63 @@ fn split_assignment<'a>(
         .map_err(|e| format!("{flag} '{s}': bad glob: {e}"))?
         .compile_matcher();
     Ok((glob, v))
+}
+
+/// The validated analysis options.
+pub fn thresholds(a: &AnalysisArgs) -> Result<(Thresholds, i64), String> {
+    let window_s = a
+        .window
+        .as_deref()
+        .map(|w| {
+            let ns = parse_duration(w).map_err(|e| format!("--window: {e}"))?;
+            if ns < 1_000_000_000 || ns % 1_000_000_000 != 0 {
+                return Err(format!(
+                    "--window {w}: a whole number of seconds, at least 1s"
+                ));
+            }
+            Ok(ns / 1_000_000_000)
+        })
+        .transpose()?;
+    let baseline = a
+        .baseline
+        .as_deref()
+        .map(|b| {
+            let (from, to) = b
+                .split_once("..")
+                .ok_or_else(|| format!("--baseline {b}: expected START..END"))?;
+            let t = |s: &str| {
+                parse_instant(s).ok_or_else(|| format!("--baseline: '{s}' is not an RFC 3339 time"))
+            };
+            let (from, to) = (t(from)?, t(to)?);
+            if from >= to {
+                return Err(format!("--baseline {b}: START must be before END"));
+            }
+            Ok((from, to))
+        })
+        .transpose()?;
+    let hold = parse_duration(&a.hold).map_err(|e| format!("--hold: {e}"))?;
+    for (name, v) in [
+        ("--error-rate", a.error_rate),
+        ("--cessation", a.cessation),
+        ("--imbalance", a.imbalance),
+    ] {
+        if !(0.0..=1.0).contains(&v) {
+            return Err(format!("{name} {v}: a ratio between 0 and 1"));
+        }
+    }
+    Ok((
+        Thresholds {
+            window_s,
+            baseline,
+            error_rate_min: a.error_rate,
+            error_rate_factor: a.error_factor,
+            cessation_ratio: a.cessation,
+            imbalance_share: a.imbalance,
+            latency_factor: a.latency_factor,
+            persist: a.persist.max(1),
+            hold_s: (hold / 1_000_000_000).max(0),
+            ..Thresholds::default()
+        },
+        a.detect_after,
+    ))
 }

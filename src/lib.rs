@@ -13,7 +13,10 @@
 //! 5. **time** ([`time`]): one UTC clock — zones, yearless stamps, epochs, skew.
 //! 6. **order** ([`merge`]): a bounded reorder window per source, then a k-way merge by
 //!    (time, source, line).
-//! 7. **sink**: the command's consumer (NDJSON writer, timeline collector).
+//! 7. **sink**: the command's consumer (NDJSON writer, timeline collector); requests are
+//!    meanwhile folded into per-second buckets per source ([`impact`]), merged at the end.
+//! 8. **analysis** ([`impact::analyse`], [`timeline`]): windows, baseline, incidents,
+//!    markers, figures.
 //!
 //! Every line read is accounted for: `lines = parsed + rejected`, per source.
 
@@ -22,12 +25,14 @@ pub mod cmd;
 pub mod config;
 pub mod event;
 pub mod format;
+pub mod impact;
 pub mod input;
 pub mod merge;
 mod progress;
 pub mod render;
 pub mod scan;
 pub mod time;
+pub mod timeline;
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -48,6 +53,8 @@ const CHANNEL_BATCHES: usize = 4;
 #[derive(Debug, Default)]
 pub struct Run {
     pub sources: Vec<SourceStats>,
+    /// Every source's request buckets, merged.
+    pub buckets: impact::Buckets,
     pub warnings: Vec<String>,
     /// Some input was unreadable or damaged: exit code 2.
     pub damaged: bool,
@@ -102,7 +109,7 @@ pub fn read<E: Send>(
         forced_format,
         max_line: cfg.max_line,
         reorder_window: cfg.reorder_window,
-        reorder_max: 100_000,
+        reorder_max: 50_000,
         since: cfg.since,
         until: cfg.until,
         forward_requests,
@@ -176,10 +183,11 @@ pub fn read<E: Send>(
     drop(receivers);
 
     for h in handles {
-        let stats = rt
+        let (stats, buckets) = rt
             .block_on(h)
             .map_err(|e| anyhow!("a source failed: {e}"))?;
         run.sources.push(stats);
+        run.buckets.merge(buckets);
     }
     progress.finish();
     if let Some(r) = rejects {

@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use crate::event::{Event, Nanos, KIND_REQUEST};
 use crate::format::{detect, Detection, LineAt, LineParser, LineView, Registry, Reject};
+use crate::impact::Buckets;
 use crate::input::{open, Compression, Input, LineReader};
 use crate::merge::Reorder;
 use crate::time::{ClockSettings, RawTime, SourceClock, YearSource};
@@ -245,6 +246,8 @@ struct Scanner<'o> {
     pending: Option<(Event, usize)>,
     line_no: u64,
     stats: SourceStats,
+    /// Requests folded into per-second buckets as they stream by.
+    buckets: Buckets,
 }
 
 impl Scanner<'_> {
@@ -360,7 +363,10 @@ impl Scanner<'_> {
         stats.last_ts = Some(stats.last_ts.map_or(ev.ts, |t| t.max(ev.ts)));
         if &*ev.kind == KIND_REQUEST {
             stats.requests += 1;
-            stats.requests_failed += ev.request.as_ref().is_some_and(|r| r.failed) as u64;
+            if let Some(r) = &ev.request {
+                stats.requests_failed += r.failed as u64;
+                self.buckets.add(&ev.format, ev.ts, r);
+            }
             if !opts.forward_requests {
                 return;
             }
@@ -373,7 +379,7 @@ impl Scanner<'_> {
             .then(|| std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH)))
     }
 
-    fn finish(mut self) -> (SourceStats, Vec<Event>) {
+    fn finish(mut self) -> (SourceStats, Vec<Event>, Buckets) {
         if let Some((ev, _)) = self.pending.take() {
             self.deliver(ev);
         }
@@ -391,18 +397,19 @@ impl Scanner<'_> {
             year_rollovers: clock.years.rollovers,
             clock_jumps_back: clock.years.clock_jumps.len(),
         };
-        (self.stats, self.batch)
+        (self.stats, self.batch, self.buckets)
     }
 }
 
 /// Streams a prepared source: every event goes to `emit` in ordered batches; `emit`
-/// returning false (the consumer is gone) stops reading.
+/// returning false (the consumer is gone) stops reading. Returns what was read and the
+/// source's request buckets.
 pub fn scan(
     p: Prepared,
     clock: ClockSettings,
     opts: &ScanOptions,
     mut emit: impl FnMut(Vec<Event>) -> bool,
-) -> SourceStats {
+) -> (SourceStats, Buckets) {
     let mut sc = Scanner {
         opts,
         name: Arc::from(p.input.name.as_str()),
@@ -413,6 +420,7 @@ pub fn scan(
         batch: Vec::with_capacity(BATCH),
         pending: None,
         line_no: 0,
+        buckets: Buckets::default(),
         stats: SourceStats {
             input: p.input.name.clone(),
             format: p
@@ -451,9 +459,9 @@ pub fn scan(
             }
         }
     }
-    let (stats, rest) = sc.finish();
+    let (stats, rest, buckets) = sc.finish();
     if open && !rest.is_empty() {
         emit(rest);
     }
-    stats
+    (stats, buckets)
 }

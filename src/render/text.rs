@@ -5,8 +5,10 @@ use std::fmt::Write;
 use anstyle::{AnsiColor, Style};
 
 use super::{clean, thousands};
-use crate::event::{Event, Severity};
+use crate::event::Severity;
+use crate::impact::WindowSignal;
 use crate::time::rfc3339;
+use crate::timeline::{Confidence, Entry, Findings, Incident, Marker};
 use crate::Run;
 
 const SUMMARY_MAX: usize = 180;
@@ -21,9 +23,9 @@ fn style_of(s: Severity) -> Style {
     }
 }
 
-/// `2026-11-21 04:24:50.123` (UTC), at the source's precision (milliseconds at most).
-fn when(ev: &Event) -> String {
-    let t = rfc3339(ev.ts, ev.ts_prec.min(3));
+/// `2026-11-21 04:24:50.123` (UTC), at the given precision (milliseconds at most).
+fn when(ns: i64, prec: u8) -> String {
+    let t = rfc3339(ns, prec.min(3));
     t.trim_end_matches('Z').replacen('T', " ", 1)
 }
 
@@ -36,29 +38,38 @@ fn cut(s: &str, max: usize) -> String {
     out
 }
 
-/// The timeline of notable events, then the sources table.
-pub fn timeline(events: &[Event], run: &Run, colour: bool) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "Timeline (UTC) — {} notable event(s) from {} source(s), {} lines read",
-        thousands(events.len() as u64),
-        run.sources.len(),
-        thousands(run.lines())
-    );
-    let _ = writeln!(out);
-    let rows: Vec<[String; 5]> = events
+/// `4h 02m`, `3m 12s`, `39s`.
+pub fn human(secs: f64) -> String {
+    let s = secs.round().max(0.0) as i64;
+    match s {
+        0..=59 => format!("{s}s"),
+        60..=3599 => format!("{}m {:02}s", s / 60, s % 60),
+        3600..=86_399 => format!("{}h {:02}m", s / 3600, (s % 3600) / 60),
+        _ => format!("{}d {:02}h", s / 86_400, (s % 86_400) / 3600),
+    }
+}
+
+/// Aligned entry lines; the marker an entry sets stands out.
+fn entries<'a>(out: &mut String, list: impl Iterator<Item = &'a Entry>, colour: bool) {
+    let list: Vec<&Entry> = list.collect();
+    let rows: Vec<[String; 5]> = list
         .iter()
         .map(|e| {
+            let kind = if e.count > 1 {
+                format!("{} ×{}", e.kind, thousands(e.count))
+            } else {
+                e.kind.to_string()
+            };
+            let hosts = e.hosts.iter().cloned().collect::<Vec<_>>().join(",");
             [
-                when(e),
+                when(e.ts, e.ts_prec),
                 e.severity.as_str().to_string(),
-                e.kind.to_string(),
+                kind,
                 clean(e.component.as_deref().unwrap_or("-"))
                     .chars()
                     .take(28)
                     .collect(),
-                clean(e.host.as_deref().unwrap_or("-"))
+                clean(if hosts.is_empty() { "-" } else { &hosts })
                     .chars()
                     .take(20)
                     .collect(),
@@ -71,15 +82,26 @@ pub fn timeline(events: &[Event], run: &Run, colour: bool) -> String {
             w[i] = w[i].max(c.chars().count());
         }
     }
-    for (e, r) in events.iter().zip(&rows) {
+    let bold = Style::new().bold();
+    for (e, r) in list.iter().zip(&rows) {
         let st = if colour {
             style_of(e.severity)
         } else {
             Style::new()
         };
+        let mark = match e.marker {
+            Some(m) if colour => format!("{}▶ {m}{} ", bold.render(), bold.render_reset()),
+            Some(m) => format!("▶ {m} "),
+            None => String::new(),
+        };
+        let until = if e.count > 1 && e.end > e.ts {
+            format!(" (until {})", &when(e.end, 0)[11..])
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             out,
-            "{:<w0$}  {}{:<w1$}{}  {}{:<w2$}{}  {:<w3$}  {:<w4$}  {}",
+            "  {:<w0$}  {}{:<w1$}{}  {}{:<w2$}{}  {:<w3$}  {:<w4$}  {mark}{}{until}",
             r[0],
             st.render(),
             r[1],
@@ -89,7 +111,7 @@ pub fn timeline(events: &[Event], run: &Run, colour: bool) -> String {
             st.render_reset(),
             r[3],
             r[4],
-            clean(&cut(&e.message, SUMMARY_MAX)),
+            clean(&cut(&e.summary, SUMMARY_MAX)),
             w0 = w[0],
             w1 = w[1],
             w2 = w[2],
@@ -97,9 +119,142 @@ pub fn timeline(events: &[Event], run: &Run, colour: bool) -> String {
             w4 = w[4],
         );
     }
-    if events.is_empty() {
-        let _ = writeln!(out, "  (no notable events)");
+    if list.is_empty() {
+        let _ = writeln!(out, "  (none)");
     }
+}
+
+fn marker_line(out: &mut String, name: &str, m: Option<&Marker>, start: i64) {
+    let Some(m) = m else {
+        let _ = writeln!(out, "  {name:<13} -");
+        return;
+    };
+    let rel = if m.ts >= start {
+        format!("+{}", human((m.ts - start) as f64 / 1e9))
+    } else {
+        format!("-{}", human((start - m.ts) as f64 / 1e9))
+    };
+    let conf = match m.confidence {
+        Confidence::Observed => "observed",
+        Confidence::Inferred => "inferred",
+    };
+    let source = m
+        .evidence
+        .first()
+        .map(|e| format!(" [{}:{}]", clean(&e.source), e.line))
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "  {name:<13} {}  {rel:>9}  {conf:<8}  {}{source}",
+        when(m.ts, 3),
+        clean(&m.rule)
+    );
+}
+
+fn signal_name(s: &WindowSignal) -> &'static str {
+    match s {
+        WindowSignal::ErrorRate => "error rate",
+        WindowSignal::Cessation => "traffic stopped",
+        WindowSignal::Imbalance => "one server took its pool",
+        WindowSignal::Latency => "latency",
+    }
+}
+
+fn incident(out: &mut String, n: usize, i: &Incident, f: &Findings, colour: bool) {
+    let start = i.impact_start.ts;
+    let signals: Vec<&str> = i.signals.iter().map(signal_name).collect();
+    let head = format!(
+        "Incident {n} — {} → {} UTC ({}), signals: {}",
+        when(start, 0),
+        when(i.mitigated.ts, 0),
+        human((i.mitigated.ts - start) as f64 / 1e9),
+        signals.join(", ")
+    );
+    let bold = if colour {
+        Style::new().bold()
+    } else {
+        Style::new()
+    };
+    let _ = writeln!(out, "{}{head}{}", bold.render(), bold.render_reset());
+    marker_line(out, "impact start", Some(&i.impact_start), start);
+    marker_line(out, "detected", Some(&i.detected), start);
+    marker_line(out, "acknowledged", i.acknowledged.as_ref(), start);
+    marker_line(out, "escalated", i.escalated.as_ref(), start);
+    marker_line(out, "mitigated", Some(&i.mitigated), start);
+    marker_line(out, "resolved", Some(&i.resolved), start);
+    for (k, t) in i.trigger.iter().enumerate() {
+        let count = if t.count > 1 {
+            format!(" ×{}", thousands(t.count))
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "  {:<13} {}  {:>9}  {:<8}  {}: {}{count}",
+            if k == 0 { "trigger?" } else { "" },
+            when(t.ts, 3),
+            format!("-{}", human(t.lead_s)),
+            t.role,
+            t.kind,
+            clean(&cut(&t.summary, 100)),
+        );
+    }
+    let fig = &i.figures;
+    let lost = fig.requests_lost.map_or(String::new(), |l| {
+        format!("; about {} requests lost", thousands(l))
+    });
+    let _ = writeln!(
+        out,
+        "  {:<13} {} of {} requests failed ({:.1}%); {} of {} clients ({}) hit a failure{lost}",
+        "impact",
+        thousands(fig.requests_failed),
+        thousands(fig.requests_total),
+        fig.error_rate * 100.0,
+        thousands(fig.clients_affected),
+        thousands(fig.clients_total),
+        fig.client_key,
+    );
+    let _ = writeln!(out);
+    entries(out, i.entries.iter().map(|&k| &f.entries[k]), colour);
+    let _ = writeln!(out);
+}
+
+/// The incidents with their markers and timelines, the rest of the timeline, then the
+/// sources table.
+pub fn timeline(f: &Findings, colour: bool) -> String {
+    let mut out = String::new();
+    let run = &f.run;
+    let _ = writeln!(
+        out,
+        "Timeline (UTC) — {} incident(s), {} entries from {} source(s), {} lines read",
+        f.incidents.len(),
+        thousands(f.entries.len() as u64),
+        run.sources.len(),
+        thousands(run.lines())
+    );
+    if let Some(tier) = &f.analysis.tier {
+        let b = &f.analysis.baseline;
+        let _ = writeln!(
+            out,
+            "Requests from {tier} in {}s windows; healthy baseline {} → {}: {:.2}% errors, {:.0} requests per window",
+            f.analysis.window_s,
+            when(b.from_s * 1_000_000_000, 0),
+            when(b.to_s * 1_000_000_000, 0),
+            b.error_rate * 100.0,
+            b.requests
+        );
+    }
+    let _ = writeln!(out);
+    for (n, i) in f.incidents.iter().enumerate() {
+        incident(&mut out, n + 1, i, f, colour);
+    }
+    let title = if f.incidents.is_empty() {
+        "Timeline"
+    } else {
+        "Outside the incidents"
+    };
+    let _ = writeln!(out, "{title}");
+    entries(&mut out, f.outside(), colour);
     let _ = writeln!(out);
     out.push_str(&sources(run));
     out

@@ -62,7 +62,7 @@ pub fn args(inputs: Vec<String>) -> InputArgs {
         log_format: None,
         parsers: None,
         rejects: None,
-        reorder_window: "10s".into(),
+        reorder_window: "60s".into(),
         max_line: coroner::input::DEFAULT_MAX_LINE,
         no_progress: true,
     }

@@ -4,6 +4,7 @@
 mod cli;
 mod corpus;
 mod definitions;
+mod incidents;
 mod merge_props;
 mod samples;
 mod support;

@@ -1,0 +1,327 @@
+//! Per-second request buckets per (tier, backend, server), with exact client sets.
+
+use std::collections::HashMap;
+
+use roaring::RoaringBitmap;
+
+use crate::event::{Nanos, Request};
+use crate::time::NANOS_PER_SEC;
+
+/// Latency histogram: bin `i` holds latencies in [1.4^(i-1), 1.4^i) ms; bin 0 is < 1 ms.
+pub const LATENCY_BINS: usize = 48;
+const LATENCY_GROWTH: f64 = 1.4;
+
+/// Interned names: small ids in bucket keys and client sets.
+#[derive(Clone, Debug, Default)]
+pub struct Interner {
+    ids: HashMap<Box<str>, u32>,
+    names: Vec<Box<str>>,
+}
+
+impl Interner {
+    pub fn id(&mut self, name: &str) -> u32 {
+        if let Some(&id) = self.ids.get(name) {
+            return id;
+        }
+        let id = self.names.len() as u32;
+        self.names.push(name.into());
+        self.ids.insert(name.into(), id);
+        id
+    }
+    pub fn name(&self, id: u32) -> &str {
+        &self.names[id as usize]
+    }
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+}
+
+/// Where a bucket is: the second, and which tier (format), backend and server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BucketKey {
+    pub second: i64,
+    pub tier: u32,
+    pub backend: u32,
+    pub server: u32,
+}
+
+/// What one second of one server saw.
+#[derive(Clone, Debug, Default)]
+pub struct Bucket {
+    pub requests: u64,
+    pub failed: u64,
+    pub lb_failed: u64,
+    /// 1xx-2xx, 3xx, 4xx, 5xx, no status.
+    pub status: [u64; 5],
+    pub bytes: u64,
+    pub first_ts: Nanos,
+    pub last_ts: Nanos,
+    pub first_failed: Option<Nanos>,
+    pub last_failed: Option<Nanos>,
+    pub latency: Option<Box<[u32; LATENCY_BINS]>>,
+    pub clients: RoaringBitmap,
+    pub failed_clients: RoaringBitmap,
+}
+
+pub fn latency_bin(ms: f64) -> usize {
+    if ms < 1.0 {
+        return 0;
+    }
+    ((ms.ln() / LATENCY_GROWTH.ln()).floor() as usize + 1).min(LATENCY_BINS - 1)
+}
+
+/// A representative latency (ms) for a bin: the geometric middle of its range.
+pub fn latency_of_bin(bin: usize) -> f64 {
+    if bin == 0 {
+        return 0.5;
+    }
+    LATENCY_GROWTH.powf(bin as f64 - 0.5)
+}
+
+impl Bucket {
+    fn add(&mut self, ts: Nanos, r: &Request, client: Option<u32>) {
+        if self.requests == 0 {
+            self.first_ts = ts;
+            self.last_ts = ts;
+        }
+        self.requests += 1;
+        self.first_ts = self.first_ts.min(ts);
+        self.last_ts = self.last_ts.max(ts);
+        let class = match r.status {
+            Some(100..=299) => 0,
+            Some(300..=399) => 1,
+            Some(400..=499) => 2,
+            Some(500..=599) => 3,
+            _ => 4,
+        };
+        self.status[class] += 1;
+        self.bytes += r.bytes.unwrap_or(0);
+        if let Some(ms) = r.latency_ms {
+            let h = self
+                .latency
+                .get_or_insert_with(|| Box::new([0; LATENCY_BINS]));
+            h[latency_bin(ms)] += 1;
+        }
+        if let Some(c) = client {
+            self.clients.insert(c);
+        }
+        if r.failed {
+            self.failed += 1;
+            self.lb_failed += r.lb_failure as u64;
+            self.first_failed = Some(self.first_failed.map_or(ts, |f| f.min(ts)));
+            self.last_failed = Some(self.last_failed.map_or(ts, |f| f.max(ts)));
+            if let Some(c) = client {
+                self.failed_clients.insert(c);
+            }
+        }
+    }
+
+    /// Adds `other` (whose client ids are already in this table's numbering).
+    pub fn merge(&mut self, other: &Bucket) {
+        if other.requests == 0 {
+            return;
+        }
+        if self.requests == 0 {
+            self.first_ts = other.first_ts;
+            self.last_ts = other.last_ts;
+        }
+        self.requests += other.requests;
+        self.failed += other.failed;
+        self.lb_failed += other.lb_failed;
+        for i in 0..5 {
+            self.status[i] += other.status[i];
+        }
+        self.bytes += other.bytes;
+        self.first_ts = self.first_ts.min(other.first_ts);
+        self.last_ts = self.last_ts.max(other.last_ts);
+        self.first_failed = min_opt(self.first_failed, other.first_failed);
+        self.last_failed = max_opt(self.last_failed, other.last_failed);
+        if let Some(h) = &other.latency {
+            let mine = self
+                .latency
+                .get_or_insert_with(|| Box::new([0; LATENCY_BINS]));
+            for (a, b) in mine.iter_mut().zip(h.iter()) {
+                *a += b;
+            }
+        }
+        self.clients |= &other.clients;
+        self.failed_clients |= &other.failed_clients;
+    }
+}
+
+fn min_opt(a: Option<Nanos>, b: Option<Nanos>) -> Option<Nanos> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, None) | (None, x) => x,
+    }
+}
+
+fn max_opt(a: Option<Nanos>, b: Option<Nanos>) -> Option<Nanos> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.max(y)),
+        (x, None) | (None, x) => x,
+    }
+}
+
+/// A bucket table: the request side of a run (or of one source).
+#[derive(Clone, Debug, Default)]
+pub struct Buckets {
+    pub tiers: Interner,
+    pub backends: Interner,
+    pub servers: Interner,
+    pub clients: Interner,
+    pub map: HashMap<BucketKey, Bucket>,
+    /// Requests per tier that named a server (the load-balancer view).
+    pub with_server: HashMap<u32, u64>,
+    /// Key and slot of the last request (consecutive lines mostly share a bucket).
+    last: Option<BucketKey>,
+}
+
+impl Buckets {
+    /// Folds one request event in.
+    pub fn add(&mut self, tier: &str, ts: Nanos, r: &Request) {
+        let key = BucketKey {
+            second: ts.div_euclid(NANOS_PER_SEC),
+            tier: self.tiers.id(tier),
+            backend: self.backends.id(r.backend.as_deref().unwrap_or("-")),
+            server: self.servers.id(r.server.as_deref().unwrap_or("-")),
+        };
+        if r.server.is_some() {
+            *self.with_server.entry(key.tier).or_default() += 1;
+        }
+        let client = r.client.as_deref().map(|c| self.clients.id(c));
+        self.last = Some(key);
+        self.map.entry(key).or_default().add(ts, r, client);
+    }
+
+    /// Adds another table: names re-interned, counts added, client sets united.
+    pub fn merge(&mut self, other: Buckets) {
+        let remap = |from: &Interner, to: &mut Interner| -> Vec<u32> {
+            (0..from.len() as u32)
+                .map(|i| to.id(from.name(i)))
+                .collect()
+        };
+        let tiers = remap(&other.tiers, &mut self.tiers);
+        let backends = remap(&other.backends, &mut self.backends);
+        let servers = remap(&other.servers, &mut self.servers);
+        let clients = remap(&other.clients, &mut self.clients);
+        let identity = clients.iter().enumerate().all(|(i, c)| i as u32 == *c);
+        for (t, n) in other.with_server {
+            *self.with_server.entry(tiers[t as usize]).or_default() += n;
+        }
+        for (k, mut b) in other.map {
+            let key = BucketKey {
+                second: k.second,
+                tier: tiers[k.tier as usize],
+                backend: backends[k.backend as usize],
+                server: servers[k.server as usize],
+            };
+            if !identity {
+                b.clients = b.clients.iter().map(|c| clients[c as usize]).collect();
+                b.failed_clients = b
+                    .failed_clients
+                    .iter()
+                    .map(|c| clients[c as usize])
+                    .collect();
+            }
+            self.map.entry(key).or_default().merge(&b);
+        }
+    }
+
+    /// The tier that speaks for the users: the one with most requests naming a server
+    /// (the load balancer), else the one with most requests.
+    pub fn front_tier(&self) -> Option<u32> {
+        let mut totals: HashMap<u32, u64> = HashMap::new();
+        for (k, b) in &self.map {
+            *totals.entry(k.tier).or_default() += b.requests;
+        }
+        let by_server = self
+            .with_server
+            .iter()
+            .filter(|(_, n)| **n > 0)
+            .max_by_key(|(t, n)| (**n, std::cmp::Reverse(**t)))
+            .map(|(t, _)| *t);
+        by_server.or_else(|| {
+            totals
+                .iter()
+                .max_by_key(|(t, n)| (**n, std::cmp::Reverse(**t)))
+                .map(|(t, _)| *t)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(status: u16, server: &str, client: &str, failed: bool) -> Request {
+        Request {
+            status: Some(status),
+            backend: Some("be".into()),
+            server: Some(server.into()),
+            client: Some(client.into()),
+            failed,
+            latency_ms: Some(12.0),
+            ..Request::default()
+        }
+    }
+
+    #[test]
+    fn merging_two_tables_equals_folding_everything_into_one() {
+        let lines = [
+            (1_000_000_000i64, req(200, "a", "c1", false)),
+            (1_200_000_000, req(503, "b", "c2", true)),
+            (2_000_000_000, req(200, "a", "c2", false)),
+            (2_500_000_000, req(502, "a", "c3", true)),
+        ];
+        let mut whole = Buckets::default();
+        let (mut left, mut right) = (Buckets::default(), Buckets::default());
+        for (i, (ts, r)) in lines.iter().enumerate() {
+            whole.add("haproxy_http", *ts, r);
+            if i % 2 == 0 { &mut left } else { &mut right }.add("haproxy_http", *ts, r);
+        }
+        left.merge(right);
+        let sum = |b: &Buckets| {
+            let mut v: Vec<(i64, String, u64, u64, u64, u64)> = b
+                .map
+                .iter()
+                .map(|(k, x)| {
+                    (
+                        k.second,
+                        b.servers.name(k.server).to_string(),
+                        x.requests,
+                        x.failed,
+                        x.clients.len(),
+                        x.failed_clients.len(),
+                    )
+                })
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(sum(&whole), sum(&left));
+        let all_clients = |b: &Buckets| {
+            let mut u = RoaringBitmap::new();
+            for x in b.map.values() {
+                u |= &x.clients;
+            }
+            u.len()
+        };
+        assert_eq!(all_clients(&left), 3);
+    }
+
+    #[test]
+    fn latency_bins_are_monotonic_and_bounded() {
+        let mut last = 0;
+        for ms in [0.1, 1.0, 2.0, 10.0, 100.0, 1e3, 1e4, 1e9] {
+            let b = latency_bin(ms);
+            assert!(b >= last && b < LATENCY_BINS);
+            last = b;
+        }
+        let mid = latency_of_bin(latency_bin(100.0));
+        assert!((70.0..143.0).contains(&mid), "{mid}");
+    }
+}

@@ -1,0 +1,549 @@
+//! Incidents: each span of breaching windows, with its markers (impact start, detected,
+//! acknowledged, escalated, mitigated, resolved), its trigger candidates, and its figures.
+//!
+//! Every marker says whether it was `observed` (a log line states it) or `inferred` (a
+//! rule put it there), which rule, and the lines behind it.
+
+use std::collections::BTreeSet;
+
+use roaring::RoaringBitmap;
+use serde::Serialize;
+
+use super::runs::{Entry, Evidence};
+use crate::event::Nanos;
+use crate::impact::{Analysis, Buckets, Thresholds, WindowSignal};
+use crate::time::NANOS_PER_SEC;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    Observed,
+    Inferred,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Marker {
+    #[serde(skip)]
+    pub ts: Nanos,
+    pub confidence: Confidence,
+    pub rule: String,
+    pub evidence: Vec<Evidence>,
+}
+
+/// A change or fault before impact start that may have set it off.
+#[derive(Clone, Debug, Serialize)]
+pub struct Trigger {
+    #[serde(skip)]
+    pub ts: Nanos,
+    pub kind: String,
+    pub role: &'static str,
+    /// Seconds before impact start.
+    pub lead_s: f64,
+    pub summary: String,
+    pub count: u64,
+    pub evidence: Vec<Evidence>,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct BackendFigures {
+    pub name: String,
+    pub requests: u64,
+    pub failed: u64,
+    pub share: f64,
+}
+
+/// What the incident cost, over [impact start, mitigated].
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Figures {
+    pub duration_s: Option<f64>,
+    pub ttd_s: Option<f64>,
+    pub tta_s: Option<f64>,
+    pub ttm_s: Option<f64>,
+    pub ttr_s: Option<f64>,
+    pub requests_total: u64,
+    pub requests_failed: u64,
+    pub requests_lost: Option<u64>,
+    pub error_rate: f64,
+    pub clients_total: u64,
+    pub clients_affected: u64,
+    pub client_key: &'static str,
+    pub backends: Vec<BackendFigures>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Incident {
+    pub signals: BTreeSet<WindowSignal>,
+    #[serde(skip)]
+    pub first_window: usize,
+    #[serde(skip)]
+    pub last_window: usize,
+    pub impact_start: Marker,
+    pub detected: Marker,
+    pub acknowledged: Option<Marker>,
+    pub escalated: Option<Marker>,
+    pub mitigated: Marker,
+    pub resolved: Marker,
+    pub trigger: Vec<Trigger>,
+    pub figures: Figures,
+    /// Indices of the timeline entries that belong to the incident (with its lead-up).
+    #[serde(skip)]
+    pub entries: Vec<usize>,
+}
+
+const CHANGES: &[&str] = &[
+    "lb.reload",
+    "fw.change",
+    "orch.scaled",
+    "service.stopped",
+    "service.started",
+];
+const FAULTS: &[&str] = &[
+    "host.disk_full",
+    "host.oom",
+    "lb.backend_down",
+    "lb.no_server",
+    "orch.leader_lost",
+    "orch.node_not_ready",
+    "service.failed",
+    "ids.alert",
+];
+/// What people (or automation) do to mitigate…
+const ACTIONS: &[&str] = &["lb.reload", "service.started", "fw.change", "orch.scaled"];
+/// …and the signs of recovery that follow.
+const RECOVERIES: &[&str] = &["lb.backend_up", "orch.leader_elected"];
+/// A fault this soon after a change is most likely its consequence (seconds).
+const CONSEQUENCE_S: i64 = 120;
+/// How far before impact start a change or fault may be (seconds).
+const TRIGGER_LOOKBACK_S: i64 = 1800;
+/// An IDS alert run counts as a fault only when it is a storm.
+const IDS_STORM: u64 = 100;
+
+fn observed(entry: &Entry, rule: &str) -> Marker {
+    Marker {
+        ts: entry.ts,
+        confidence: Confidence::Observed,
+        rule: rule.to_string(),
+        evidence: entry.evidence.iter().take(2).cloned().collect(),
+    }
+}
+
+fn inferred(ts: Nanos, rule: String) -> Marker {
+    Marker {
+        ts,
+        confidence: Confidence::Inferred,
+        rule,
+        evidence: Vec::new(),
+    }
+}
+
+fn secs(ns: Nanos) -> f64 {
+    ns as f64 / 1e9
+}
+
+/// Finds the incidents of the analysis and sets their markers from the timeline entries.
+pub fn find_incidents(
+    analysis: &Analysis,
+    buckets: &Buckets,
+    entries: &mut [Entry],
+    th: &Thresholds,
+    detect_after_windows: i64,
+) -> Vec<Incident> {
+    let Some(tier_name) = analysis.tier.as_deref() else {
+        return Vec::new();
+    };
+    let Some(tier) = (0..buckets.tiers.len() as u32).find(|t| buckets.tiers.name(*t) == tier_name)
+    else {
+        return Vec::new();
+    };
+    let w = analysis.window_s * NANOS_PER_SEC;
+    let hold = th.hold_s * NANOS_PER_SEC;
+    let tier_buckets: Vec<_> = buckets.map.iter().filter(|(k, _)| k.tier == tier).collect();
+    let mut out = Vec::new();
+    for span in &analysis.spans {
+        let from = analysis.window_start(span.first);
+        let to = analysis.window_end(span.last);
+        let errors = span.signals.contains(&WindowSignal::ErrorRate);
+        let cessation = span.signals.contains(&WindowSignal::Cessation);
+
+        // Impact start: the first failing request (or the last request before the traffic
+        // stopped) around the first breaching window.
+        let in_range = |lo: Nanos, hi: Nanos| {
+            tier_buckets.iter().filter(move |(k, _)| {
+                k.second * NANOS_PER_SEC >= lo && k.second * NANOS_PER_SEC < hi
+            })
+        };
+        let threshold = th
+            .error_rate_min
+            .max(th.error_rate_factor * analysis.baseline.error_rate);
+        let first_failed = onset(
+            in_range(from - w, from + w),
+            threshold,
+            analysis.window_s.min(60),
+        );
+        let last_before_silence = in_range(from - w, from + w).map(|(_, b)| b.last_ts).max();
+        let impact_start = if cessation && !errors {
+            match last_before_silence {
+                Some(t) => inferred(t, "traffic stopped: last request before the silence".into()),
+                None => inferred(
+                    from,
+                    "traffic stopped: start of the first quiet window".into(),
+                ),
+            }
+        } else {
+            match first_failed.filter(|_| errors) {
+                Some(t) => inferred(
+                    t,
+                    "first failing request of the first breaching window".into(),
+                ),
+                None => inferred(
+                    from,
+                    format!(
+                        "start of the first breaching window ({})",
+                        signal_names(&span.signals)
+                    ),
+                ),
+            }
+        };
+        let start = impact_start.ts;
+
+        // Mitigated: the last failing request, or the first request after the silence.
+        let last_failed = offset(
+            in_range(to - 2 * w, to + w),
+            threshold,
+            analysis.window_s.min(60),
+        );
+        let back = tier_buckets
+            .iter()
+            .filter(|(k, _)| k.second * NANOS_PER_SEC >= to - w)
+            .map(|(_, b)| b.first_ts)
+            .min();
+        let mitigated_ts = if cessation && !errors {
+            back.unwrap_or(to)
+        } else {
+            last_failed.filter(|_| errors).unwrap_or(to)
+        };
+        // The nearest preceding action (a reload, a restart, a rule change), else the
+        // nearest sign of recovery. Skewed clocks get a minute of slack.
+        let nearest = |kinds: &[&str], slack: Nanos| {
+            entries
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| kinds.contains(&&*e.kind))
+                .filter(|(_, e)| e.ts >= start && e.ts <= mitigated_ts + slack)
+                .max_by_key(|(i, e)| (e.ts, std::cmp::Reverse(*i)))
+                .map(|(i, _)| i)
+        };
+        let slack = 60 * NANOS_PER_SEC;
+        let action = nearest(ACTIONS, 0)
+            .or_else(|| nearest(RECOVERIES, 0))
+            .or_else(|| nearest(ACTIONS, slack))
+            .or_else(|| nearest(RECOVERIES, slack));
+        let mut mitigated = inferred(
+            mitigated_ts,
+            format!(
+                "healthy from here on for at least the hold time ({}s){}",
+                th.hold_s,
+                action.map_or(String::new(), |i| format!(
+                    "; nearest action: {} {}",
+                    entries[i].kind, entries[i].summary
+                ))
+            ),
+        );
+        if let Some(i) = action {
+            mitigated.evidence = entries[i].evidence.iter().take(2).cloned().collect();
+            entries[i].marker.get_or_insert("mitigated");
+        }
+
+        // Detection, acknowledgement, escalation, resolution: the paging trail.
+        let first_of = |kinds: &[&str], after: Nanos, entries: &[Entry]| {
+            entries
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| {
+                    kinds.contains(&&*e.kind) && e.ts >= after && e.ts <= mitigated_ts + hold
+                })
+                .min_by_key(|(_, e)| e.ts)
+                .map(|(i, _)| i)
+        };
+        let detected = match first_of(&["alert.firing", "page.triggered"], start - w, entries) {
+            Some(i) => {
+                entries[i].marker.get_or_insert("detected");
+                observed(&entries[i], "first alert or page after impact start")
+            }
+            None => inferred(
+                start + detect_after_windows * w,
+                format!("no alert or page: impact start + {detect_after_windows} windows"),
+            ),
+        };
+        let acknowledged = first_of(&["page.acknowledged"], detected.ts, entries).map(|i| {
+            entries[i].marker.get_or_insert("acknowledged");
+            observed(&entries[i], "first acknowledgement")
+        });
+        let escalated = match first_of(&["page.escalated"], detected.ts, entries) {
+            Some(i) => {
+                entries[i].marker.get_or_insert("escalated");
+                Some(observed(&entries[i], "page escalated"))
+            }
+            None => (span.first..=span.last)
+                .find(|i| analysis.windows[*i].error_rate >= 0.5)
+                .map(|i| {
+                    inferred(
+                        analysis.window_start(i),
+                        "more than half of the requests failed".into(),
+                    )
+                }),
+        };
+        let resolve_after = |kinds: &[&str], entries: &[Entry]| {
+            entries
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| kinds.contains(&&*e.kind) && e.ts >= mitigated_ts)
+                .min_by_key(|(_, e)| e.ts)
+                .map(|(i, _)| i)
+        };
+        let resolved = match resolve_after(&["page.resolved"], entries)
+            .or_else(|| resolve_after(&["alert.resolved"], entries))
+        {
+            Some(i) => {
+                entries[i].marker.get_or_insert("resolved");
+                observed(&entries[i], "explicit resolve after mitigation")
+            }
+            None => inferred(
+                mitigated_ts + hold,
+                "no resolve: mitigated + hold time".into(),
+            ),
+        };
+
+        // Trigger candidates: changes and faults in the lookback, nearest first.
+        let mut trigger: Vec<(usize, Trigger)> = entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.ts <= start && e.ts >= start - TRIGGER_LOOKBACK_S * NANOS_PER_SEC)
+            .filter_map(|(i, e)| {
+                let role = if CHANGES.contains(&&*e.kind) {
+                    "change"
+                } else if FAULTS.contains(&&*e.kind)
+                    && (&*e.kind != "ids.alert" || e.count >= IDS_STORM)
+                {
+                    "fault"
+                } else {
+                    return None;
+                };
+                Some((
+                    i,
+                    Trigger {
+                        ts: e.ts,
+                        kind: e.kind.to_string(),
+                        role,
+                        lead_s: secs(start - e.ts),
+                        summary: e.summary.clone(),
+                        count: e.count,
+                        evidence: e.evidence.iter().take(2).cloned().collect(),
+                    },
+                ))
+            })
+            .collect();
+        trigger.sort_by(|a, b| a.1.lead_s.total_cmp(&b.1.lead_s).then(a.0.cmp(&b.0)));
+        // A fault that closely follows a change is most likely its consequence: the
+        // change goes first.
+        if let Some(top) = trigger
+            .first()
+            .filter(|t| t.1.role == "fault")
+            .map(|t| t.1.ts)
+        {
+            if let Some(k) = trigger.iter().position(|t| {
+                t.1.role == "change"
+                    && t.1.ts <= top
+                    && top - t.1.ts <= CONSEQUENCE_S * NANOS_PER_SEC
+            }) {
+                let change = trigger.remove(k);
+                trigger.insert(0, change);
+            }
+        }
+        if let Some((i, _)) = trigger.first() {
+            entries[*i].marker.get_or_insert("trigger");
+        }
+        let trigger: Vec<Trigger> = trigger.into_iter().map(|(_, t)| t).take(5).collect();
+
+        let figures = figures(
+            &tier_buckets,
+            buckets,
+            analysis,
+            start,
+            mitigated_ts,
+            cessation,
+            [
+                detected.ts,
+                acknowledged.as_ref().map_or(0, |m| m.ts),
+                resolved.ts,
+            ],
+            acknowledged.is_some(),
+        );
+        let lead_from = trigger.last().map_or(start, |t| t.ts).min(start) - w;
+        let entry_ids = entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.ts >= lead_from && e.ts <= resolved.ts.max(mitigated_ts) + w)
+            .map(|(i, _)| i)
+            .collect();
+        out.push(Incident {
+            signals: span.signals.clone(),
+            first_window: span.first,
+            last_window: span.last,
+            impact_start,
+            detected,
+            acknowledged,
+            escalated,
+            mitigated,
+            resolved,
+            trigger,
+            figures,
+            entries: entry_ids,
+        });
+    }
+    out
+}
+
+/// The first failing request after which failures stay above `threshold` for the next
+/// `ahead_s` seconds: the onset, not a routine 5xx that happened to come first.
+fn onset<'a>(
+    buckets: impl Iterator<Item = &'a (&'a crate::impact::BucketKey, &'a crate::impact::Bucket)>,
+    threshold: f64,
+    ahead_s: i64,
+) -> Option<Nanos> {
+    let mut per_second: std::collections::BTreeMap<i64, (u64, u64, Option<Nanos>)> =
+        Default::default();
+    for (k, b) in buckets {
+        let e = per_second.entry(k.second).or_default();
+        e.0 += b.requests;
+        e.1 += b.failed;
+        e.2 = match (e.2, b.first_failed) {
+            (Some(x), Some(y)) => Some(x.min(y)),
+            (x, None) | (None, x) => x,
+        };
+    }
+    per_second
+        .iter()
+        .filter(|(_, (_, f, _))| *f > 0)
+        .find(|(s, _)| {
+            let (r, f) = per_second
+                .range(**s..**s + ahead_s.max(1))
+                .fold((0, 0), |(r, f), (_, x)| (r + x.0, f + x.1));
+            r > 0 && f as f64 / r as f64 > threshold
+        })
+        .and_then(|(_, (_, _, t))| *t)
+}
+
+/// The last failing request before which failures were above `threshold` for the
+/// previous `behind_s` seconds: where the failing stopped, not a straggler after it.
+fn offset<'a>(
+    buckets: impl Iterator<Item = &'a (&'a crate::impact::BucketKey, &'a crate::impact::Bucket)>,
+    threshold: f64,
+    behind_s: i64,
+) -> Option<Nanos> {
+    let mut per_second: std::collections::BTreeMap<i64, (u64, u64, Option<Nanos>)> =
+        Default::default();
+    for (k, b) in buckets {
+        let e = per_second.entry(k.second).or_default();
+        e.0 += b.requests;
+        e.1 += b.failed;
+        e.2 = match (e.2, b.last_failed) {
+            (Some(x), Some(y)) => Some(x.max(y)),
+            (x, None) | (None, x) => x,
+        };
+    }
+    per_second
+        .iter()
+        .rev()
+        .filter(|(_, (_, f, _))| *f > 0)
+        .find(|(s, _)| {
+            let (r, f) = per_second
+                .range(**s - behind_s.max(1) + 1..=**s)
+                .fold((0, 0), |(r, f), (_, x)| (r + x.0, f + x.1));
+            r > 0 && f as f64 / r as f64 > threshold
+        })
+        .and_then(|(_, (_, _, t))| *t)
+}
+
+fn signal_names(s: &BTreeSet<WindowSignal>) -> String {
+    s.iter()
+        .map(|x| match x {
+            WindowSignal::ErrorRate => "error rate",
+            WindowSignal::Cessation => "traffic stopped",
+            WindowSignal::Imbalance => "one server took the pool",
+            WindowSignal::Latency => "latency",
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[allow(clippy::too_many_arguments)]
+fn figures(
+    tier_buckets: &[(&crate::impact::BucketKey, &crate::impact::Bucket)],
+    buckets: &Buckets,
+    analysis: &Analysis,
+    start: Nanos,
+    end: Nanos,
+    cessation: bool,
+    [detected, acknowledged, resolved]: [Nanos; 3],
+    has_ack: bool,
+) -> Figures {
+    let (lo, hi) = (
+        start.div_euclid(NANOS_PER_SEC),
+        end.div_euclid(NANOS_PER_SEC),
+    );
+    let mut f = Figures {
+        client_key: "client IP",
+        duration_s: Some(secs(end - start)),
+        ttd_s: Some(secs(detected - start)),
+        tta_s: has_ack.then(|| secs(acknowledged - start)),
+        ttm_s: Some(secs(end - start)),
+        ttr_s: Some(secs(resolved - start)),
+        ..Figures::default()
+    };
+    let mut clients = RoaringBitmap::new();
+    let mut affected = RoaringBitmap::new();
+    let mut per_backend: std::collections::BTreeMap<String, (u64, u64)> = Default::default();
+    for (k, b) in tier_buckets {
+        if k.second < lo || k.second > hi {
+            continue;
+        }
+        f.requests_total += b.requests;
+        f.requests_failed += b.failed;
+        clients |= &b.clients;
+        affected |= &b.failed_clients;
+        let name = format!(
+            "{}/{}",
+            buckets.backends.name(k.backend),
+            buckets.servers.name(k.server)
+        );
+        let e = per_backend.entry(name).or_default();
+        e.0 += b.requests;
+        e.1 += b.failed;
+    }
+    f.error_rate = if f.requests_total > 0 {
+        f.requests_failed as f64 / f.requests_total as f64
+    } else {
+        0.0
+    };
+    f.clients_total = clients.len();
+    f.clients_affected = affected.len();
+    if cessation {
+        let expected = analysis.baseline.requests / analysis.window_s as f64 * secs(end - start);
+        f.requests_lost = Some((expected - f.requests_total as f64).max(0.0).round() as u64);
+    }
+    f.backends = per_backend
+        .into_iter()
+        .map(|(name, (r, x))| BackendFigures {
+            name,
+            requests: r,
+            failed: x,
+            share: if f.requests_total > 0 {
+                r as f64 / f.requests_total as f64
+            } else {
+                0.0
+            },
+        })
+        .collect();
+    f
+}
