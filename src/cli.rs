@@ -16,6 +16,7 @@ UTC clock, merges them, and lists what happened.",
     after_help = "Examples:\n  \
 coroner timeline samples/lb-single-backend/\n  \
 ssh lb1 'cat /var/log/haproxy.log*' | coroner timeline -\n  \
+coroner report --chart timeline.svg incident-logs/ > timeline.md\n  \
 kubectl get events -A -o json | coroner timeline - lb-logs/\n  \
 coroner events --since 2024-04-04T21:00:00Z logs/ | jq 'select(.kind == \"lb.backend_down\")'\n  \
 coroner detect logs/\n\n\
@@ -30,6 +31,8 @@ pub struct Cli {
 pub enum Command {
     /// The notable events of all inputs on one UTC timeline, and what was read
     Timeline(TimelineArgs),
+    /// The Timeline and Impact sections of a postmortem, as Markdown (and a chart)
+    Report(ReportArgs),
     /// Every normalized event as NDJSON (one JSON object per line), in time order
     Events(EventsArgs),
     /// The known log formats and where their definitions come from
@@ -132,6 +135,12 @@ pub struct AnalysisArgs {
     /// Without an alert or page, detection is inferred this many windows after impact start
     #[arg(long = "detect-after", value_name = "WINDOWS", default_value_t = 2)]
     pub detect_after: i64,
+    /// Availability objective in percent (e.g. 99.9): report the error-budget burn
+    #[arg(long, value_name = "PERCENT")]
+    pub slo: Option<f64>,
+    /// The period the error budget is counted over
+    #[arg(long = "slo-period", value_name = "DURATION", default_value = "30d")]
+    pub slo_period: String,
 }
 
 #[derive(Args, Debug)]
@@ -147,6 +156,18 @@ pub struct TimelineArgs {
     /// warnings or worse are listed)
     #[arg(long)]
     pub all: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub analysis: AnalysisArgs,
+    /// Also draw requests and error rate per server, with the markers, as an SVG (linked
+    /// from the Markdown)
+    #[arg(long, value_name = "FILE.svg")]
+    pub chart: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

@@ -172,6 +172,22 @@ pub fn thresholds(a: &AnalysisArgs) -> Result<(Thresholds, i64), String> {
         })
         .transpose()?;
     let hold = parse_duration(&a.hold).map_err(|e| format!("--hold: {e}"))?;
+    let slo = a
+        .slo
+        .map(|p| {
+            if p > 0.0 && p < 100.0 {
+                Ok(p / 100.0)
+            } else {
+                Err(format!(
+                    "--slo {p}: a percentage between 0 and 100, e.g. 99.9"
+                ))
+            }
+        })
+        .transpose()?;
+    let slo_period = parse_duration(&a.slo_period).map_err(|e| format!("--slo-period: {e}"))?;
+    if slo_period <= 0 {
+        return Err("--slo-period must be positive".into());
+    }
     for (name, v) in [
         ("--error-rate", a.error_rate),
         ("--cessation", a.cessation),
@@ -192,6 +208,8 @@ pub fn thresholds(a: &AnalysisArgs) -> Result<(Thresholds, i64), String> {
             latency_factor: a.latency_factor,
             persist: a.persist.max(1),
             hold_s: (hold / 1_000_000_000).max(0),
+            slo,
+            slo_period_s: slo_period / 1_000_000_000,
             ..Thresholds::default()
         },
         a.detect_after,

@@ -3,6 +3,7 @@
 pub mod detect;
 pub mod events;
 pub mod formats;
+pub mod report;
 pub mod timeline;
 
 use std::io;
@@ -35,6 +36,7 @@ impl From<Exit> for ExitCode {
 pub fn dispatch(cli: Cli, now: Nanos) -> anyhow::Result<Exit> {
     match cli.command {
         Command::Timeline(a) => timeline::run(a, now),
+        Command::Report(a) => report::run(a, now),
         Command::Events(a) => events::run(a, now),
         Command::Formats(a) => formats::run(a),
         Command::Detect(a) => detect::run(a),

@@ -36,6 +36,9 @@ pub struct Thresholds {
     pub persist: usize,
     /// …and quiet stretches shorter than the hold time are bridged (seconds).
     pub hold_s: i64,
+    /// Availability objective (e.g. 0.999) and its period (seconds), for budget burn.
+    pub slo: Option<f64>,
+    pub slo_period_s: i64,
 }
 
 impl Default for Thresholds {
@@ -53,6 +56,8 @@ impl Default for Thresholds {
             latency_min_ms: 500.0,
             persist: 3,
             hold_s: 300,
+            slo: None,
+            slo_period_s: 30 * 86_400,
         }
     }
 }

@@ -1,7 +1,9 @@
 //! Renderers: text for people, JSON for programs. Log text never reaches a terminal raw:
 //! control characters are escaped.
 
+pub mod chart;
 pub mod json;
+pub mod markdown;
 pub mod text;
 
 use std::borrow::Cow;

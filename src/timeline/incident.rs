@@ -11,6 +11,8 @@ use serde::Serialize;
 
 use super::runs::{Entry, Evidence};
 use crate::event::Nanos;
+use crate::impact::analysis::percentile;
+use crate::impact::buckets::LATENCY_BINS;
 use crate::impact::{Analysis, Buckets, Thresholds, WindowSignal};
 use crate::time::NANOS_PER_SEC;
 
@@ -52,6 +54,35 @@ pub struct BackendFigures {
     pub share: f64,
 }
 
+/// p50/p95/p99 latency (ms) during the impact and in the baseline.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct LatencyFigures {
+    pub p50_ms: Option<f64>,
+    pub p95_ms: Option<f64>,
+    pub p99_ms: Option<f64>,
+    pub baseline_p50_ms: Option<f64>,
+    pub baseline_p95_ms: Option<f64>,
+    pub baseline_p99_ms: Option<f64>,
+}
+
+/// Error-budget burn against `--slo` over `--slo-period`.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct SloFigures {
+    pub objective: f64,
+    pub period_days: f64,
+    /// Failures the period allows, at the baseline request rate.
+    pub budget_requests: f64,
+    /// Share of that budget this incident used (1.0 = all of it).
+    pub budget_burned: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct IdsAlertFigure {
+    pub signature: String,
+    pub severity: String,
+    pub count: u64,
+}
+
 /// What the incident cost, over [impact start, mitigated].
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Figures {
@@ -67,7 +98,25 @@ pub struct Figures {
     pub clients_total: u64,
     pub clients_affected: u64,
     pub client_key: &'static str,
+    pub error_rate_peak: f64,
+    #[serde(serialize_with = "ser_opt_ts")]
+    pub error_rate_peak_at: Option<Nanos>,
+    pub latency: LatencyFigures,
+    pub slo: Option<SloFigures>,
     pub backends: Vec<BackendFigures>,
+    /// IDS alerts from the lead-up to resolution, by signature.
+    pub ids_alerts: Vec<IdsAlertFigure>,
+    /// Distinct terms of leader elections in the incident.
+    pub leader_changes: u64,
+    pub hosts_disk_full: Vec<String>,
+    pub hosts_oom: Vec<String>,
+}
+
+fn ser_opt_ts<S: serde::Serializer>(v: &Option<Nanos>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(ns) => s.serialize_str(&crate::time::rfc3339(*ns, 0)),
+        None => s.serialize_none(),
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -365,7 +414,7 @@ pub fn find_incidents(
         }
         let trigger: Vec<Trigger> = trigger.into_iter().map(|(_, t)| t).take(5).collect();
 
-        let figures = figures(
+        let mut figures = figures(
             &tier_buckets,
             buckets,
             analysis,
@@ -379,13 +428,34 @@ pub fn find_incidents(
             ],
             acknowledged.is_some(),
         );
+        let peak = (span.first..=span.last).max_by(|a, b| {
+            analysis.windows[*a]
+                .error_rate
+                .total_cmp(&analysis.windows[*b].error_rate)
+        });
+        if let Some(p) = peak {
+            figures.error_rate_peak = analysis.windows[p].error_rate;
+            figures.error_rate_peak_at = Some(analysis.window_start(p));
+        }
+        if let Some(objective) = th.slo {
+            let per_second = analysis.baseline.requests / analysis.window_s as f64;
+            let budget = (1.0 - objective) * per_second * th.slo_period_s as f64;
+            let spent = figures.requests_failed as f64 + figures.requests_lost.unwrap_or(0) as f64;
+            figures.slo = Some(SloFigures {
+                objective,
+                period_days: th.slo_period_s as f64 / 86_400.0,
+                budget_requests: budget,
+                budget_burned: if budget > 0.0 { spent / budget } else { 0.0 },
+            });
+        }
         let lead_from = trigger.last().map_or(start, |t| t.ts).min(start) - w;
-        let entry_ids = entries
+        let entry_ids: Vec<usize> = entries
             .iter()
             .enumerate()
             .filter(|(_, e)| e.ts >= lead_from && e.ts <= resolved.ts.max(mitigated_ts) + w)
             .map(|(i, _)| i)
             .collect();
+        entry_figures(&mut figures, entry_ids.iter().map(|&i| &entries[i]));
         out.push(Incident {
             signals: span.signals.clone(),
             first_window: span.first,
@@ -477,6 +547,38 @@ fn signal_names(s: &BTreeSet<WindowSignal>) -> String {
         .join(", ")
 }
 
+/// The figures read off the incident's timeline entries.
+fn entry_figures<'a>(f: &mut Figures, list: impl Iterator<Item = &'a Entry>) {
+    let mut ids: std::collections::BTreeMap<(String, String), u64> = Default::default();
+    let mut terms = BTreeSet::new();
+    let (mut disk, mut oom) = (BTreeSet::new(), BTreeSet::new());
+    for e in list {
+        match &*e.kind {
+            "ids.alert" => {
+                *ids.entry((e.summary.clone(), e.severity.as_str().to_string()))
+                    .or_default() += e.count;
+            }
+            "orch.leader_elected" => terms.extend(e.terms.iter().cloned()),
+            "host.disk_full" => disk.extend(e.hosts.iter().cloned()),
+            "host.oom" => oom.extend(e.hosts.iter().cloned()),
+            _ => {}
+        }
+    }
+    let mut alerts: Vec<IdsAlertFigure> = ids
+        .into_iter()
+        .map(|((signature, severity), count)| IdsAlertFigure {
+            signature,
+            severity,
+            count,
+        })
+        .collect();
+    alerts.sort_by(|a, b| b.count.cmp(&a.count).then(a.signature.cmp(&b.signature)));
+    f.ids_alerts = alerts;
+    f.leader_changes = terms.len() as u64;
+    f.hosts_disk_full = disk.into_iter().collect();
+    f.hosts_oom = oom.into_iter().collect();
+}
+
 #[allow(clippy::too_many_arguments)]
 fn figures(
     tier_buckets: &[(&crate::impact::BucketKey, &crate::impact::Bucket)],
@@ -503,6 +605,30 @@ fn figures(
     };
     let mut clients = RoaringBitmap::new();
     let mut affected = RoaringBitmap::new();
+    let mut during = [0u64; LATENCY_BINS];
+    let mut before = [0u64; LATENCY_BINS];
+    let (b_lo, b_hi) = (analysis.baseline.from_s, analysis.baseline.to_s);
+    for (k, b) in tier_buckets {
+        let Some(h) = &b.latency else { continue };
+        let target = if k.second >= lo && k.second <= hi {
+            &mut during
+        } else if k.second >= b_lo && k.second < b_hi {
+            &mut before
+        } else {
+            continue;
+        };
+        for (a, x) in target.iter_mut().zip(h.iter()) {
+            *a += *x as u64;
+        }
+    }
+    f.latency = LatencyFigures {
+        p50_ms: percentile(&during, 0.50),
+        p95_ms: percentile(&during, 0.95),
+        p99_ms: percentile(&during, 0.99),
+        baseline_p50_ms: percentile(&before, 0.50),
+        baseline_p95_ms: percentile(&before, 0.95),
+        baseline_p99_ms: percentile(&before, 0.99),
+    };
     let mut per_backend: std::collections::BTreeMap<String, (u64, u64)> = Default::default();
     for (k, b) in tier_buckets {
         if k.second < lo || k.second > hi {

@@ -9,6 +9,9 @@ mod incident;
 mod report;
 mod runs;
 
-pub use incident::{find_incidents, Confidence, Figures, Incident, Marker, Trigger};
+pub use incident::{
+    find_incidents, BackendFigures, Confidence, Figures, IdsAlertFigure, Incident, LatencyFigures,
+    Marker, SloFigures, Trigger,
+};
 pub use report::Findings;
 pub use runs::{template, Collapser, Entry, Evidence};

@@ -46,6 +46,8 @@ pub struct Entry {
     pub marker: Option<&'static str>,
     /// The first two lines and the last one.
     pub evidence: Vec<Evidence>,
+    /// Raft/election terms seen in the run (to count leader changes once per term).
+    pub terms: BTreeSet<String>,
 }
 
 /// Masks the variable parts of a message: tokens with digits (numbers, addresses, ids,
@@ -104,6 +106,9 @@ impl Collapser {
                 if let Some(h) = &ev.host {
                     e.hosts.insert(h.clone());
                 }
+                if let Some(t) = ev.fields.get("term").and_then(|t| t.as_str()) {
+                    e.terms.insert(t.to_string());
+                }
                 if e.evidence.len() < 2 {
                     e.evidence.push(Evidence::of(ev));
                 } else {
@@ -127,6 +132,13 @@ impl Collapser {
             summary: ev.message.lines().next().unwrap_or("").to_string(),
             marker: None,
             evidence: vec![Evidence::of(ev)],
+            terms: ev
+                .fields
+                .get("term")
+                .and_then(|t| t.as_str())
+                .map(|t| t.to_string())
+                .into_iter()
+                .collect(),
         });
         self.open.insert(key, i);
     }

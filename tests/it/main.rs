@@ -4,7 +4,9 @@
 mod cli;
 mod corpus;
 mod definitions;
+mod golden;
 mod incidents;
 mod merge_props;
+mod report;
 mod samples;
 mod support;
