@@ -7,12 +7,17 @@
 
 mod clock;
 mod duration;
+mod skew;
 mod stamp;
 mod year;
 mod zone;
 
 pub use clock::{ClockSettings, SourceClock};
 pub use duration::parse_duration;
+pub use skew::{
+    estimate, estimate_sampled, request_key, Observation, Sampler, SkewEstimate,
+    DEFAULT_MAX_OFFSET, DEFAULT_SAMPLE, MIN_PAIRS,
+};
 pub use stamp::{RawTime, StampError, TsFormat};
 pub use year::{YearAnchor, YearSource};
 pub use zone::{parse_zone, resolve_local};

@@ -298,10 +298,11 @@ fn parse_strftime(text: &str, items: &[Item<'static>], has_year: bool) -> Parse 
     )))
 }
 
-/// Digits after the first `.` or `,` that follows a digit (the fraction of seconds).
+/// Digits after the last `.` or `,` that follows a digit and is followed by digits: the
+/// fraction of seconds (a dotted date such as `04.04.2024` comes before it).
 fn frac_digits(text: &str) -> u8 {
     let b = text.as_bytes();
-    for i in 1..b.len() {
+    for i in (1..b.len()).rev() {
         if (b[i] == b'.' || b[i] == b',') && b[i - 1].is_ascii_digit() {
             let n = b[i + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
             if n > 0 {

@@ -10,3 +10,4 @@ mod merge_props;
 mod report;
 mod samples;
 mod support;
+mod time_props;
