@@ -1,11 +1,19 @@
 //! One source from bytes to ordered events: open and decode, cut lines, detect the
 //! format, parse each line, put it on the UTC clock, restore order.
 //!
+//! Most sources are read line by line. Some are framed first (see [`crate::input`]): a
+//! whole JSON or YAML document (a `kubectl get events` EventList) and a journal export
+//! are read as chunks of lines, each chunk one record (or the lines that frame them), and
+//! each record is parsed as if it were one line (a document's events are then sorted by
+//! time: its items have no order of their own). Header directives of delimited formats
+//! (Zeek's `#fields`) are read lines that set the source's header.
+//!
 //! Guarantees per source: `lines = parsed + rejected`; damaged input (a decoding error,
-//! invalid UTF-8, a cut line) is counted and described; nothing here panics on any input.
+//! invalid UTF-8, a cut line, a document cut short) is counted and described; nothing
+//! here panics on any input.
 
 use std::collections::BTreeMap;
-use std::io::Write;
+use std::io::{BufReader, Read, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -14,7 +22,9 @@ use serde::Serialize;
 use crate::event::{Event, Nanos, KIND_REQUEST};
 use crate::format::{detect, Detection, LineAt, LineParser, LineView, Registry, Reject};
 use crate::impact::Buckets;
-use crate::input::{open, Compression, Input, LineReader};
+use crate::input::document::{self, Shape, DOCUMENT_LIMIT};
+use crate::input::export::ExportReader;
+use crate::input::{open, Chunk, ChunkKind, Compression, Input, LineReader, Tape};
 use crate::merge::Reorder;
 use crate::time::{ClockSettings, RawTime, SourceClock, YearSource};
 
@@ -101,14 +111,37 @@ struct Peeked {
     lossy: bool,
 }
 
+type Export = ExportReader<BufReader<Box<dyn Read + Send>>>;
+
+/// How a source is read.
+enum Body {
+    /// Line by line: the lines taken for detection, then the rest.
+    Lines {
+        peeked: Vec<Peeked>,
+        reader: Option<LineReader<Tape>>,
+    },
+    /// In chunks of lines (a document, a journal export): those taken for detection (all
+    /// of a document's), then the rest.
+    Chunks {
+        peeked: Vec<Chunk>,
+        rest: Option<Export>,
+    },
+}
+
+/// How a source's lines make records, from its first lines.
+enum Framing {
+    Lines,
+    Document(Shape),
+    Export,
+}
+
 /// A source opened and detected, ready to stream.
 pub struct Prepared {
     pub input: Input,
     pub id: u32,
-    reader: Option<LineReader<Box<dyn std::io::Read + Send>>>,
+    body: Body,
     raw_offset: Arc<AtomicU64>,
     compression: Compression,
-    peeked: Vec<Peeked>,
     pub detection: Detection,
     /// The first full date among the first lines (anchors other sources' years).
     pub first_dated: Option<Nanos>,
@@ -131,15 +164,18 @@ pub struct ScanOptions {
     pub rejects: Option<RejectsOut>,
 }
 
-/// Opens a source and detects its format from its first lines.
+/// Opens a source and detects its format from its first lines. A source that is a
+/// document or a journal export is framed into records here, and detected on those.
 pub fn prepare(input: Input, id: u32, opts: &ScanOptions, progress: Arc<AtomicU64>) -> Prepared {
     let mut p = Prepared {
         input,
         id,
-        reader: None,
+        body: Body::Lines {
+            peeked: Vec::new(),
+            reader: None,
+        },
         raw_offset: Arc::new(AtomicU64::new(0)),
         compression: Compression::None,
-        peeked: Vec::new(),
         detection: detect(&opts.registry, "", &[], opts.forced_format),
         first_dated: None,
         gzip_mtime: None,
@@ -157,12 +193,15 @@ pub fn prepare(input: Input, id: u32, opts: &ScanOptions, progress: Arc<AtomicU6
     p.compression = opened.compression;
     p.gzip_mtime = opened.gzip_mtime;
     p.file_mtime = opened.file_mtime;
-    let mut reader = LineReader::new(opened.reader, opts.max_line);
-    while p.peeked.len() < DETECT_LINES {
+    // The first bytes are recorded, to be read again whole if the source is a document.
+    let tape = Tape::recording(opened.reader, DOCUMENT_LIMIT);
+    let mut reader = LineReader::new(tape, opts.max_line);
+    let mut peeked = Vec::new();
+    while peeked.len() < DETECT_LINES {
         match reader.next_line() {
             Ok(Some(l)) => {
                 let text = String::from_utf8_lossy(l.bytes);
-                p.peeked.push(Peeked {
+                peeked.push(Peeked {
                     lossy: matches!(text, std::borrow::Cow::Owned(_)),
                     text: text.into_owned(),
                     cut: l.cut,
@@ -175,14 +214,111 @@ pub fn prepare(input: Input, id: u32, opts: &ScanOptions, progress: Arc<AtomicU6
             }
         }
     }
-    if p.damage.is_none() {
-        p.reader = Some(reader);
-    }
-    let texts: Vec<String> = p.peeked.iter().map(|l| l.text.clone()).collect();
+    let texts: Vec<String> = peeked.iter().map(|l| l.text.clone()).collect();
     p.detection = detect(&opts.registry, &p.input.name, &texts, opts.forced_format);
-    let mut parser = LineParser::new(opts.registry.clone(), &p.detection);
-    p.first_dated = texts.iter().find_map(|t| {
-        let view = LineView::new(t);
+    let framing = framing(&texts, &p.detection);
+    let texts = if !matches!(framing, Framing::Lines) && reader.get_mut().can_rewind() {
+        // read again from the first byte (the copy alone when reading broke early)
+        let stream = reader.into_inner().rewind(p.damage.is_none());
+        // framed: detected on its first records; else the body says how it is read
+        stream
+            .and_then(|s| frame(&mut p, s, framing, opts))
+            .unwrap_or(texts)
+    } else {
+        reader.get_mut().stop();
+        let reader = p.damage.is_none().then_some(reader);
+        p.body = Body::Lines { peeked, reader };
+        texts
+    };
+    p.first_dated = first_dated(opts, &p.detection, &texts);
+    p
+}
+
+/// Line by line, unless the first lines show a journal export, or a document that the
+/// line formats do not explain (they claim less than half of its first lines).
+fn framing(texts: &[String], d: &Detection) -> Framing {
+    if ExportReader::<&[u8]>::sniff(texts) {
+        return Framing::Export;
+    }
+    let claimed = d.scores.first().map_or(0, |s| s.claimed);
+    match Shape::sniff(texts) {
+        Some(shape) if claimed * 2 < d.looked_at || d.looked_at == 0 => Framing::Document(shape),
+        _ => Framing::Lines,
+    }
+}
+
+/// Frames a source read again from its first byte: sets its body and detects its format
+/// on its first records, whose texts are returned. `None`: read it line by line after all
+/// (the body is set when that is already decided).
+fn frame(
+    p: &mut Prepared,
+    mut stream: Box<dyn Read + Send>,
+    framing: Framing,
+    opts: &ScanOptions,
+) -> Option<Vec<String>> {
+    let mut peeked = Vec::new();
+    let mut rest = None;
+    match framing {
+        Framing::Lines => return None,
+        Framing::Document(shape) => {
+            let mut bytes = Vec::new();
+            if let Err(e) = (&mut stream)
+                .take(DOCUMENT_LIMIT as u64 + 1)
+                .read_to_end(&mut bytes)
+            {
+                p.damage
+                    .get_or_insert_with(|| damage_text(&e, p.compression, &p.raw_offset));
+            }
+            if bytes.len() > DOCUMENT_LIMIT {
+                p.damage = Some(format!(
+                    "a {} document larger than {} MiB is not read as a document: its lines are read one by one",
+                    shape.name(),
+                    DOCUMENT_LIMIT >> 20
+                ));
+                let again: Box<dyn Read + Send> =
+                    Box::new(std::io::Cursor::new(bytes).chain(stream));
+                p.body = Body::Lines {
+                    peeked: Vec::new(),
+                    reader: Some(LineReader::new(Tape::plain(again), opts.max_line)),
+                };
+                return None;
+            }
+            peeked = document::read(&bytes, shape);
+        }
+        Framing::Export => {
+            let mut export =
+                ExportReader::new(BufReader::with_capacity(128 * 1024, stream), opts.max_line);
+            let mut records = 0;
+            while records < DETECT_LINES {
+                let Some(c) = export.next() else { break };
+                records += usize::from(matches!(c.kind, ChunkKind::Record(_)));
+                peeked.push(c);
+            }
+            rest = Some(export);
+        }
+    }
+    let texts: Vec<String> = peeked
+        .iter()
+        .filter_map(|c| match &c.kind {
+            ChunkKind::Record(v) => Some(v.to_string()),
+            _ => None,
+        })
+        .take(DETECT_LINES)
+        .collect();
+    p.detection = detect(&opts.registry, &p.input.name, &texts, opts.forced_format);
+    p.body = Body::Chunks { peeked, rest };
+    Some(texts)
+}
+
+/// The first full date among a source's first lines (or records).
+fn first_dated(opts: &ScanOptions, d: &Detection, texts: &[String]) -> Option<Nanos> {
+    let mut parser = LineParser::new(opts.registry.clone(), d);
+    texts.iter().find_map(|t| {
+        if parser.directive(t) {
+            return None;
+        }
+        let header = parser.header();
+        let view = LineView::with_header(t, &header);
         match parser.parse(&view).ok()?.1.time.ok()?.0 {
             RawTime::Instant(ns) => Some(ns),
             RawTime::Local {
@@ -191,8 +327,7 @@ pub fn prepare(input: Input, id: u32, opts: &ScanOptions, progress: Arc<AtomicU6
             } => dt.and_utc().timestamp_nanos_opt(),
             RawTime::Local { .. } | RawTime::Previous => None,
         }
-    });
-    p
+    })
 }
 
 fn damage_text(e: &std::io::Error, c: Compression, offset: &AtomicU64) -> String {
@@ -244,6 +379,9 @@ struct Scanner<'o> {
     batch: Vec<Event>,
     /// The last record, held until the next line shows it has no continuation.
     pending: Option<(Event, usize)>,
+    /// A document's events, held to be sorted: its items have no time order of their own
+    /// (kubectl lists events by name), and it is in memory anyway.
+    sorting: Option<Vec<Event>>,
     line_no: u64,
     stats: SourceStats,
     /// Requests folded into per-second buckets as they stream by.
@@ -268,33 +406,98 @@ impl Scanner<'_> {
         if text.trim().is_empty() {
             return self.reject(text, Reject::Empty);
         }
-        match self.events_of(text) {
+        if self.parser.directive(text) {
+            self.stats.parsed += 1;
+            return;
+        }
+        match self.events_of(text, None) {
             Ok((events, f)) => {
                 self.stats.parsed += 1;
-                // Every event but the last is complete; the last may still be continued.
-                for ev in events {
-                    if let Some((prev, _)) = self.pending.replace((ev, f)) {
-                        self.deliver(prev);
-                    }
-                }
+                self.hold(events, f);
             }
             Err(reason) => self.reject(text, reason),
         }
     }
 
+    /// Every event but the last is complete; the last may still be continued.
+    fn hold(&mut self, events: Vec<Event>, f: usize) {
+        if let Some(all) = &mut self.sorting {
+            all.extend(events);
+            return;
+        }
+        for ev in events {
+            if let Some((prev, _)) = self.pending.replace((ev, f)) {
+                self.deliver(prev);
+            }
+        }
+    }
+
+    /// A chunk of a framed source: its lines are read (they frame records or are one),
+    /// or rejected (a record no format takes, lines that could not be read).
+    fn chunk(&mut self, c: Chunk) {
+        let stats = &mut self.stats;
+        stats.lines += c.lines;
+        stats.invalid_utf8 += c.invalid_utf8;
+        stats.cut_lines += c.cut_lines;
+        self.line_no = c.line;
+        match c.kind {
+            ChunkKind::Frame => self.stats.parsed += c.lines,
+            ChunkKind::Record(value) => {
+                let text = value.to_string();
+                match self.events_of(&text, Some(value)) {
+                    Ok((events, f)) => {
+                        self.stats.parsed += c.lines;
+                        self.hold(events, f);
+                    }
+                    Err(reason) => {
+                        self.stats.rejected += c.lines;
+                        self.reject_row(c.line, &reason.to_string(), &text);
+                    }
+                }
+            }
+            ChunkKind::Unreadable {
+                reason,
+                text,
+                damage,
+            } => {
+                if damage.is_some() && self.stats.damage.is_none() {
+                    self.stats.damage = damage;
+                }
+                self.stats.rejected += c.lines;
+                for (i, l) in text.lines().take(c.lines as usize).enumerate() {
+                    self.reject_row(c.line + i as u64, &reason, l);
+                }
+            }
+        }
+        self.line_no = c.line + c.lines.saturating_sub(1);
+    }
+
     /// The events of one line: peeled out of its envelope if it has one (the envelope's
     /// own event stands when nothing takes the inner line), one per element for `each`
     /// patterns. Any element that cannot be built rejects the whole line.
-    fn events_of(&mut self, text: &str) -> Result<(Vec<Event>, usize), Reject> {
+    /// `json`: the line is a record already parsed (a chunk of a framed source), with no
+    /// envelope.
+    fn events_of(
+        &mut self,
+        text: &str,
+        json: Option<serde_json::Value>,
+    ) -> Result<(Vec<Event>, usize), Reject> {
         let reg = self.parser.registry().clone();
         let lean = !self.opts.forward_requests;
+        let name = self.name.clone();
         let at = LineAt {
             source_id: self.id,
-            source: &self.name,
+            source: &name,
             line: self.line_no,
         };
+        let header = self.parser.header();
+        if let Some(value) = json {
+            let view = LineView::with_json(text, value);
+            let (f, m) = self.parser.parse(&view)?;
+            return self.build(f, m, text, text, &at, lean);
+        }
         let peeled = reg.peel(text);
-        let outer = LineView::new(text);
+        let outer = LineView::with_header(text, &header);
         let envelope = peeled.as_ref().and_then(|(e, _)| {
             let m = reg.formats()[*e].matches(&outer)?;
             if let Ok((raw, ..)) = &m.time {
@@ -305,7 +508,7 @@ impl Scanner<'_> {
         // The inner line first; else the whole line (a line that merely starts with a
         // stamp like the envelope's); else the envelope's own event.
         let body = peeled.clone().map_or(text, |(_, r)| &text[r]);
-        let inner = LineView::new(body);
+        let inner = LineView::with_header(body, &header);
         let inner_parsed = if peeled.is_some() {
             self.parser.parse(&inner).ok()
         } else {
@@ -319,12 +522,27 @@ impl Scanner<'_> {
                 (Err(reason), None) => return Err(reason),
             },
         };
-        let matches = reg.formats()[f].each(&m).unwrap_or_else(|| vec![m]);
+        self.build(f, m, built_from, text, &at, lean)
+    }
+
+    /// The events of a match (one per element for `each` patterns): any that cannot be
+    /// built rejects the whole line.
+    fn build(
+        &mut self,
+        f: usize,
+        m: crate::format::Match<'_>,
+        built_from: &str,
+        text: &str,
+        at: &LineAt<'_>,
+        lean: bool,
+    ) -> Result<(Vec<Event>, usize), Reject> {
+        let reg = self.parser.registry().clone();
         let format = &reg.formats()[f];
+        let matches = format.each(&m).unwrap_or_else(|| vec![m]);
         let mut events = Vec::with_capacity(matches.len());
         for m in matches {
             let mut ev = format
-                .build(m, built_from, &mut self.clock, &at, lean)?
+                .build(m, built_from, &mut self.clock, at, lean)?
                 .event;
             if built_from.len() != text.len() && !(lean && &*ev.kind == KIND_REQUEST) {
                 ev.raw = Some(text.to_string());
@@ -336,16 +554,22 @@ impl Scanner<'_> {
 
     fn reject(&mut self, text: &str, reason: Reject) {
         self.stats.rejected += 1;
+        self.reject_row(self.line_no, &reason.to_string(), text);
+    }
+
+    /// Keeps a rejected line (or record) for the summary and `--rejects` (the counts are
+    /// the caller's).
+    fn reject_row(&mut self, line: u64, reason: &str, text: &str) {
         if self.stats.reject_examples.len() < REJECT_EXAMPLES {
             self.stats.reject_examples.push(RejectExample {
-                line: self.line_no,
+                line,
                 reason: reason.to_string(),
                 text: text.chars().take(300).collect(),
             });
         }
         if let Some(out) = &self.opts.rejects {
             if let Ok(mut w) = out.lock() {
-                let _ = writeln!(w, "{}\t{}\t{}\t{}", self.name, self.line_no, reason, text);
+                let _ = writeln!(w, "{}\t{}\t{}\t{}", self.name, line, reason, text);
             }
         }
     }
@@ -377,6 +601,17 @@ impl Scanner<'_> {
     fn take_batch(&mut self) -> Option<Vec<Event>> {
         (self.batch.len() >= BATCH)
             .then(|| std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH)))
+    }
+
+    /// Sends on a document's events, in time order (ties: in line order).
+    fn sorted(&mut self) {
+        let Some(mut all) = self.sorting.take() else {
+            return;
+        };
+        all.sort_by_key(|e| (e.ts, e.line));
+        for ev in all {
+            self.deliver(ev);
+        }
     }
 
     fn finish(mut self) -> (SourceStats, Vec<Event>, Buckets) {
@@ -419,6 +654,7 @@ pub fn scan(
         reorder: Reorder::new(opts.reorder_window, opts.reorder_max),
         batch: Vec::with_capacity(BATCH),
         pending: None,
+        sorting: None,
         line_no: 0,
         buckets: Buckets::default(),
         stats: SourceStats {
@@ -434,27 +670,55 @@ pub fn scan(
         },
     };
     let mut open = true;
-    for l in &p.peeked {
-        sc.line(&l.text, l.cut, l.lossy);
-        if let Some(b) = sc.take_batch() {
-            open = open && emit(b);
+    match p.body {
+        Body::Lines { peeked, reader } => {
+            for l in &peeked {
+                sc.line(&l.text, l.cut, l.lossy);
+                if let Some(b) = sc.take_batch() {
+                    open = open && emit(b);
+                }
+            }
+            if let Some(mut reader) = reader {
+                while open {
+                    match reader.next_line() {
+                        Ok(Some(l)) => {
+                            let text = String::from_utf8_lossy(l.bytes);
+                            let lossy = matches!(text, std::borrow::Cow::Owned(_));
+                            sc.line(&text, l.cut, lossy);
+                            if let Some(b) = sc.take_batch() {
+                                open = emit(b);
+                            }
+                        }
+                        Ok(None) => break,
+                        Err(e) => {
+                            sc.stats.damage = Some(damage_text(&e, p.compression, &p.raw_offset));
+                            break;
+                        }
+                    }
+                }
+            }
         }
-    }
-    if let Some(mut reader) = p.reader {
-        while open {
-            match reader.next_line() {
-                Ok(Some(l)) => {
-                    let text = String::from_utf8_lossy(l.bytes);
-                    let lossy = matches!(text, std::borrow::Cow::Owned(_));
-                    sc.line(&text, l.cut, lossy);
+        Body::Chunks { peeked, rest } => {
+            if rest.is_none() {
+                sc.sorting = Some(Vec::new());
+            }
+            for c in peeked {
+                sc.chunk(c);
+                if let Some(b) = sc.take_batch() {
+                    open = open && emit(b);
+                }
+            }
+            sc.sorted();
+            if let Some(mut rest) = rest {
+                while open {
+                    let Some(c) = rest.next() else { break };
+                    sc.chunk(c);
                     if let Some(b) = sc.take_batch() {
                         open = emit(b);
                     }
                 }
-                Ok(None) => break,
-                Err(e) => {
+                if let Some(e) = rest.take_error() {
                     sc.stats.damage = Some(damage_text(&e, p.compression, &p.raw_offset));
-                    break;
                 }
             }
         }

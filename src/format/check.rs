@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::{Format, LineAt, LineView};
+use super::{DefKind, Format, Header, LineAt, LineView};
 use crate::event::Severity;
 use crate::time::{parse_instant, rfc3339, ClockSettings, SourceClock, YearSource};
 
@@ -55,7 +55,23 @@ pub fn check_samples(format: &Format) -> Vec<Problem> {
             skew: 0,
         });
         clock.last = Some(want_ts);
-        let view = LineView::new(&s.line);
+        let mut header = Header::default();
+        for (j, h) in s.header.iter().enumerate() {
+            if !header.apply(h) {
+                problem(
+                    format!("{at}.header[{j}]"),
+                    "not a header directive ('#separator', '#fields'…)".into(),
+                );
+            }
+        }
+        if format.kind == DefKind::Delimited && header.fields.is_empty() {
+            problem(
+                format!("{at}.header"),
+                "a delimited format's sample needs its header, with '#fields'".into(),
+            );
+            continue;
+        }
+        let view = LineView::with_header(&s.line, &header);
         let Some(m) = format.matches(&view) else {
             problem(format!("{at}.line"), "no pattern matches the line".into());
             continue;

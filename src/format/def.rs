@@ -13,7 +13,8 @@ pub struct Def {
     /// Where the format's shape and samples come from.
     #[serde(default)]
     pub origin: String,
-    /// `regex` (one named-capture regex per pattern) or `json` (one object per line).
+    /// `regex` (one named-capture regex per pattern), `json` (one object per line) or
+    /// `delimited` (Zeek-style `#fields` headers name the values of the lines after them).
     pub kind: DefKind,
     pub patterns: Vec<PatternDef>,
     /// Timestamp candidates, tried in order: the first field present and parsing wins.
@@ -58,6 +59,7 @@ pub struct Def {
 pub enum DefKind {
     Regex,
     Json,
+    Delimited,
 }
 
 #[derive(Debug, Deserialize)]
@@ -68,10 +70,10 @@ pub struct PatternDef {
     /// of strings is joined with newlines (so `(?x)` comments can end).
     #[serde(default)]
     pub regex: Option<Lines>,
-    /// `json` kind: keys (dotted paths) that must be present.
+    /// `json` and `delimited` kinds: keys (dotted paths) that must be present.
     #[serde(default)]
     pub require: Vec<String>,
-    /// `json` kind: field → regex that must match its value.
+    /// `json` and `delimited` kinds: field → regex that must match its value.
     #[serde(default)]
     pub when: BTreeMap<String, String>,
     /// Kind given to lines of this pattern before classification (`http.request` makes
@@ -217,4 +219,7 @@ pub struct SampleDef {
     /// Lines that follow and must be joined to this record.
     #[serde(default)]
     pub continued_by: Vec<String>,
+    /// `delimited` kind: the header lines (`#separator`, `#fields`…) in force for `line`.
+    #[serde(default)]
+    pub header: Vec<String>,
 }

@@ -7,7 +7,13 @@
 
 use std::sync::Arc;
 
-use super::{LineView, Match, Registry, Reject};
+use super::{DefKind, Header, LineView, Match, Registry, Reject};
+
+/// Are header directives source state here: a delimited format is known (and no other
+/// format is forced)?
+fn reads_headers(reg: &Registry, forced: Option<usize>) -> bool {
+    reg.reads_headers() && forced.is_none_or(|f| reg.formats()[f].kind == DefKind::Delimited)
+}
 
 /// How one format fared on a source's first lines.
 #[derive(Clone, Debug)]
@@ -47,16 +53,37 @@ impl Detection {
 }
 
 /// Scores every format of the registry on `lines` (inside their envelopes, if any).
-/// `path` (the source's name) breaks ties through the formats' path hints.
+/// `path` (the source's name) breaks ties through the formats' path hints. Header
+/// directives (`#fields`…) are source state: each line is judged with the header in force
+/// where it stands, and the directives themselves are claimed by the delimited formats.
 pub fn detect(reg: &Registry, path: &str, lines: &[String], forced: Option<usize>) -> Detection {
+    let reads_headers = reads_headers(reg, forced);
+    let mut headers = vec![Header::default()];
+    let mut current = Header::default();
+    let mut changed = false;
+    // each non-blank line, with the index of its header (`None`: it is a directive)
+    let mut at: Vec<(&str, Option<usize>)> = Vec::new();
+    for l in lines.iter().filter(|l| !l.trim().is_empty()) {
+        if reads_headers && current.apply(l) {
+            changed = true;
+            at.push((l, None));
+            continue;
+        }
+        if changed {
+            headers.push(current.clone());
+            changed = false;
+        }
+        at.push((l, Some(headers.len() - 1)));
+    }
+    let directives = at.iter().filter(|(_, h)| h.is_none()).count();
     // Each line, and the line inside its envelope if it has one: a format claims the
     // line when it fits either.
-    let views: Vec<(LineView<'_>, Option<LineView<'_>>)> = lines
+    let views: Vec<(LineView<'_>, Option<LineView<'_>>)> = at
         .iter()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            let inner = reg.peel(l).map(|(_, r)| LineView::new(&l[r]));
-            (LineView::new(l), inner)
+        .filter_map(|&(l, h)| {
+            let h = &headers[h?];
+            let inner = reg.peel(l).map(|(_, r)| LineView::with_header(&l[r], h));
+            Some((LineView::with_header(l, h), inner))
         })
         .collect();
     let mut scores = Vec::new();
@@ -72,6 +99,10 @@ pub fn detect(reg: &Registry, path: &str, lines: &[String], forced: Option<usize
                 claimed += 1;
                 strength += s;
             }
+        }
+        if f.kind == DefKind::Delimited && reads_headers {
+            claimed += directives;
+            strength += directives;
         }
         if claimed > 0 {
             scores.push(Score {
@@ -90,7 +121,7 @@ pub fn detect(reg: &Registry, path: &str, lines: &[String], forced: Option<usize
             .then(a.format.cmp(&b.format))
     });
     Detection {
-        looked_at: views.len(),
+        looked_at: at.len(),
         scores,
         forced,
     }
@@ -102,6 +133,9 @@ pub struct LineParser {
     /// Formats to try, most specific first.
     order: Vec<usize>,
     forced: bool,
+    /// The source's delimited header, when directives are read (see [`Header`]).
+    header: Arc<Header>,
+    reads_headers: bool,
 }
 
 impl LineParser {
@@ -120,14 +154,27 @@ impl LineParser {
             }
         };
         LineParser {
+            reads_headers: reads_headers(&reg, d.forced),
             reg,
             order,
             forced: d.forced.is_some(),
+            header: Arc::new(Header::default()),
         }
     }
 
     pub fn registry(&self) -> &Arc<Registry> {
         &self.reg
+    }
+
+    /// If `text` is a header directive (`#fields…`), it becomes part of the source's
+    /// header (a `#separator` starts a new one) and true is returned: the line is read.
+    pub fn directive(&mut self, text: &str) -> bool {
+        self.reads_headers && text.starts_with('#') && Arc::make_mut(&mut self.header).apply(text)
+    }
+
+    /// The header in force: view the source's lines with it.
+    pub fn header(&self) -> Arc<Header> {
+        self.header.clone()
     }
 
     /// The format and match of a line: the first format (in order) whose pattern

@@ -7,12 +7,14 @@
 
 mod check;
 mod def;
+mod delimited;
 mod detect;
 mod record;
 mod registry;
 
 pub use check::{check_samples, Problem};
 pub use def::{Def, DefKind, FieldType};
+pub use delimited::Header;
 pub use detect::{detect, Detection, LineParser, Score};
 pub use record::{json_path, LineView, Record, Template};
 pub use registry::{Origin, Registry};
@@ -191,13 +193,11 @@ impl Format {
                 (DefKind::Regex, None) => {
                     return Err(err(at, "a regex format's pattern needs 'regex'".into()))
                 }
-                (DefKind::Json, Some(_)) => {
-                    return Err(err(
-                        at,
-                        "a json format's pattern takes 'require'/'when', not 'regex'".into(),
-                    ))
+                (DefKind::Json | DefKind::Delimited, Some(_)) => {
+                    let why = "a json or delimited format's pattern takes 'require'/'when'";
+                    return Err(err(at, format!("{why}, not 'regex'")));
                 }
-                (DefKind::Json, None) => None,
+                (DefKind::Json | DefKind::Delimited, None) => None,
             };
             if p.each.is_some() && def.kind != DefKind::Json {
                 return Err(err(at, "'each' is for json formats".into()));
@@ -434,6 +434,19 @@ impl Format {
                 }
                 None
             }
+            DefKind::Delimited => {
+                let header = view.header()?;
+                let values = header.split(view.text)?;
+                let strength = 1 + header.set_count(&values);
+                let record = Record::Delimited { header, values };
+                let i = self.patterns.iter().position(|p| p.fits(&record))?;
+                Some(Match {
+                    pattern: i,
+                    time: self.time_of(&record, &self.patterns[i]),
+                    record,
+                    strength,
+                })
+            }
         }
     }
 
@@ -645,12 +658,14 @@ impl Format {
     }
 
     /// The fields of the record, typed as the definition says: every named capture of a
-    /// regex pattern; the declared fields of a JSON record.
+    /// regex pattern; the declared fields of a JSON record; every field of a delimited line
+    /// that is not unset (typed by its header unless the definition says otherwise).
     fn typed_fields(&self, rec: &Record<'_>, pattern: &Pattern) -> serde_json::Map<String, Value> {
         let mut out = serde_json::Map::new();
         let names: Vec<&str> = match rec {
             Record::Regex(_) => pattern.captures.iter().map(String::as_str).collect(),
             Record::Json { .. } => self.field_types.keys().map(String::as_str).collect(),
+            Record::Delimited { header, .. } => header.field_names().collect(),
         };
         for name in names {
             let Some(v) = rec.value(name) else { continue };

@@ -1,14 +1,19 @@
-//! A matched line, seen through field names: regex captures or a JSON object.
+//! A matched line, seen through field names: regex captures, a JSON object, or the
+//! values of a delimited line named by its source's header.
 
 use std::borrow::Cow;
 use std::cell::OnceCell;
 
 use serde_json::Value;
 
-/// One line, with its JSON parse done at most once however many formats look at it.
+use super::delimited::Header;
+
+/// One line, with its JSON parse done at most once however many formats look at it, and
+/// the header of its source (for delimited formats).
 pub struct LineView<'a> {
     pub text: &'a str,
     json: OnceCell<Option<Value>>,
+    header: Option<&'a Header>,
 }
 
 impl<'a> LineView<'a> {
@@ -16,7 +21,33 @@ impl<'a> LineView<'a> {
         LineView {
             text,
             json: OnceCell::new(),
+            header: None,
         }
+    }
+
+    /// A line of a source whose delimited header is `header`.
+    pub fn with_header(text: &'a str, header: &'a Header) -> Self {
+        LineView {
+            header: Some(header),
+            ..LineView::new(text)
+        }
+    }
+
+    /// A record already parsed (an item of a document, a journal export entry): `text`
+    /// is its compact JSON, `value` the same parsed.
+    pub fn with_json(text: &'a str, value: Value) -> Self {
+        let json = OnceCell::new();
+        let _ = json.set(value.is_object().then_some(value));
+        LineView {
+            text,
+            json,
+            header: None,
+        }
+    }
+
+    /// The header in force for the line, if its source has one.
+    pub fn header(&self) -> Option<&'a Header> {
+        self.header
     }
 
     /// The line as a JSON object, if it is one.
@@ -44,6 +75,11 @@ pub enum Record<'a> {
         item: &'a Value,
         parent: Option<&'a Value>,
     },
+    /// A delimited line: its values, named by the header.
+    Delimited {
+        header: &'a Header,
+        values: Vec<&'a str>,
+    },
 }
 
 impl<'a> Record<'a> {
@@ -56,6 +92,7 @@ impl<'a> Record<'a> {
                 .filter(|s| !s.is_empty())
                 .map(String::from_utf8_lossy),
             Record::Json { .. } => self.json(name).and_then(json_text),
+            Record::Delimited { header, values } => header.text(values, name),
         }
     }
 
@@ -64,6 +101,7 @@ impl<'a> Record<'a> {
         match self {
             Record::Regex(_) => self.text(name).map(|s| Value::String(s.into_owned())),
             Record::Json { .. } => self.json(name).filter(|v| !v.is_null()).cloned(),
+            Record::Delimited { header, values } => header.value(values, name),
         }
     }
 
@@ -72,7 +110,7 @@ impl<'a> Record<'a> {
             Record::Json { item, parent } => {
                 json_path(item, name).or_else(|| parent.and_then(|p| json_path(p, name)))
             }
-            Record::Regex(_) => None,
+            Record::Regex(_) | Record::Delimited { .. } => None,
         }
     }
 }

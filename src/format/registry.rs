@@ -6,7 +6,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::{check_samples, Def, DefError, Format};
+use super::{check_samples, Def, DefError, DefKind, Format};
 
 include!(concat!(env!("OUT_DIR"), "/builtin_parsers.rs"));
 
@@ -98,6 +98,11 @@ impl Registry {
     pub fn peel(&self, text: &str) -> Option<(usize, std::ops::Range<usize>)> {
         self.envelopes()
             .find_map(|e| self.formats[e].inner_range(text).map(|r| (e, r)))
+    }
+
+    /// Are there delimited formats, whose header directives (`#fields`…) are source state?
+    pub fn reads_headers(&self) -> bool {
+        self.formats.iter().any(|f| f.kind == DefKind::Delimited)
     }
 
     pub fn get(&self, id: &str) -> Option<&Arc<Format>> {

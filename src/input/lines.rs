@@ -91,6 +91,16 @@ impl<R: Read> LineReader<R> {
         }
     }
 
+    pub fn get_mut(&mut self) -> &mut R {
+        &mut self.inner
+    }
+
+    /// The reader underneath. Bytes it has handed over but that were not cut into lines
+    /// yet are lost: callers that need them record what they read (see `Tape`).
+    pub fn into_inner(self) -> R {
+        self.inner
+    }
+
     fn make_line(&self, s: usize, mut e: usize, cut: bool) -> RawLine<'_> {
         if !cut && e > s && self.buf[e - 1] == b'\r' {
             e -= 1;

@@ -32,6 +32,7 @@ const COVERED: &[&str] = &[
     "syslog_rfc5424",
     "traefik",
     "zeek_json",
+    "zeek_tsv",
     "zookeeper",
 ];
 
@@ -42,12 +43,6 @@ const EXCEPTIONS: &[(&str, u64, &str)] = &[
     ("syslog_rfc3164/lnav-logfile_syslog_fr.log", 1, "French month name 'août': chrono reads English month names only"),
     ("enospc_app/generated-etcd-3.4.23-zap-wal-enospc-panic.log", 0, "a category of lines, not a format: read as etcd (disk_full classified), fully parsed"),
     ("enospc_app/generated-nginx-1.22-error-disk-full.log", 0, "a category of lines, not a format: read as nginx_error (disk_full classified), fully parsed"),
-    ("journald_json/generated-systemd-252-journalctl-o-export.export", 4784, "journalctl -o export: blank-line separated KEY=VALUE blocks with binary fields need a block reader (not built yet)"),
-    ("k8s_events_json/insights-sample-events-openshift-machine-api.json", 18, "a pretty-printed EventList document: needs the document reader (not built yet)"),
-    ("k8s_events_json/mg-aws-openshift-etcd-events.json.gz", 7759, "a pretty-printed EventList document: needs the document reader (not built yet)"),
-    ("k8s_events_json/mg-aws-openshift-kube-controller-manager-events.json.gz", 9682, "a pretty-printed EventList document: needs the document reader (not built yet)"),
-    ("k8s_events_json/mg-aws-openshift-etcd-events.yaml.gz", 6692, "a YAML EventList document: needs the document reader (not built yet)"),
-    ("k8s_events_json/mg-aws-openshift-kube-controller-manager-events.yaml.gz", 8252, "a YAML EventList document: needs the document reader (not built yet)"),
 ];
 
 pub fn args(inputs: Vec<String>) -> InputArgs {

@@ -4,6 +4,7 @@
 mod cli;
 mod corpus;
 mod definitions;
+mod framing;
 mod golden;
 mod incidents;
 mod merge_props;
