@@ -4,7 +4,8 @@ use std::{env, fs, path::Path};
 
 fn main() {
     println!("cargo:rerun-if-changed=parsers");
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("parsers");
+    let root = env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let dir = Path::new(&root).join("parsers");
     let mut files: Vec<_> = fs::read_dir(&dir)
         .expect("parsers/ directory")
         .filter_map(|e| e.ok().map(|e| e.path()))

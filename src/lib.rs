@@ -109,7 +109,7 @@ pub fn read<E: Send>(
         forced_format,
         max_line: cfg.max_line,
         reorder_window: cfg.reorder_window,
-        reorder_max: 50_000,
+        reorder_max: 10_000,
         since: cfg.since,
         until: cfg.until,
         forward_requests,

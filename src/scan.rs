@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 
-use crate::event::{Event, Nanos, KIND_REQUEST};
+use crate::event::{Event, Nanos, TimeFlags, KIND_REQUEST};
 use crate::format::{detect, Detection, LineAt, LineParser, LineView, Registry, Reject};
 use crate::impact::Buckets;
 use crate::input::document::{self, Shape, DOCUMENT_LIMIT};
@@ -514,6 +514,11 @@ impl Scanner<'_> {
         } else {
             None
         };
+        // The envelope's exact instant (a container runtime's UTC nanoseconds).
+        let envelope_instant = envelope.as_ref().and_then(|(_, m)| match &m.time {
+            Ok((raw @ RawTime::Instant(_), prec, stamp)) => Some((*raw, *prec, stamp.clone())),
+            _ => None,
+        });
         let (f, m, built_from) = match inner_parsed {
             Some((f, m)) => (f, m, body),
             None => match (self.parser.parse(&outer), envelope) {
@@ -522,7 +527,25 @@ impl Scanner<'_> {
                 (Err(reason), None) => return Err(reason),
             },
         };
-        self.build(f, m, built_from, text, &at, lean)
+        let mut built = self.build(f, m, built_from, text, &at, lean)?;
+        // An inner stamp that needed an assumed zone or year yields to the envelope's
+        // exact instant (klog inside a CRI line read with --tz would shift by the zone).
+        if let (Some((raw, prec, stamp)), true) = (envelope_instant, built_from.len() != text.len())
+        {
+            for ev in &mut built.0 {
+                if ev.time.contains(TimeFlags::ZONE_ASSUMED)
+                    || ev.time.contains(TimeFlags::YEAR_INFERRED)
+                {
+                    if let Some((ns, flags)) = self.clock.resolve(raw) {
+                        ev.ts = ns;
+                        ev.ts_prec = prec;
+                        ev.ts_raw = stamp.clone();
+                        ev.time = flags;
+                    }
+                }
+            }
+        }
+        Ok(built)
     }
 
     /// The events of a match (one per element for `each` patterns): any that cannot be
@@ -589,9 +612,13 @@ impl Scanner<'_> {
             stats.requests += 1;
             if let Some(r) = &ev.request {
                 stats.requests_failed += r.failed as u64;
-                self.buckets.add(&ev.format, ev.ts, r);
             }
+            // Requests are either folded into buckets for the analysis (timeline, report)
+            // or passed on (events): never both.
             if !opts.forward_requests {
+                if let Some(r) = &ev.request {
+                    self.buckets.add(&ev.format, ev.ts, r);
+                }
                 return;
             }
         }

@@ -178,15 +178,21 @@ pub fn analyse(buckets: &Buckets, th: &Thresholds) -> PolarsResult<Analysis> {
         ),
         Column::new(
             "requests".into(),
-            rows.iter().map(|(_, b)| b.requests).collect::<Vec<u64>>(),
+            rows.iter()
+                .map(|(_, b)| b.requests as u64)
+                .collect::<Vec<u64>>(),
         ),
         Column::new(
             "failed".into(),
-            rows.iter().map(|(_, b)| b.failed).collect::<Vec<u64>>(),
+            rows.iter()
+                .map(|(_, b)| b.failed as u64)
+                .collect::<Vec<u64>>(),
         ),
         Column::new(
             "lb_failed".into(),
-            rows.iter().map(|(_, b)| b.lb_failed).collect::<Vec<u64>>(),
+            rows.iter()
+                .map(|(_, b)| b.lb_failed as u64)
+                .collect::<Vec<u64>>(),
         ),
     ])?
     .lazy()

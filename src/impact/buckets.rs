@@ -48,22 +48,30 @@ pub struct BucketKey {
     pub server: u32,
 }
 
-/// What one second of one server saw.
+/// What one second of one server saw. Compact on purpose: a day of a busy fleet is
+/// hundreds of thousands of these.
 #[derive(Clone, Debug, Default)]
 pub struct Bucket {
-    pub requests: u64,
-    pub failed: u64,
-    pub lb_failed: u64,
+    pub requests: u32,
+    pub failed: u32,
+    pub lb_failed: u32,
     /// 1xx-2xx, 3xx, 4xx, 5xx, no status.
-    pub status: [u64; 5],
+    pub status: [u32; 5],
     pub bytes: u64,
     pub first_ts: Nanos,
     pub last_ts: Nanos,
     pub first_failed: Option<Nanos>,
     pub last_failed: Option<Nanos>,
-    pub latency: Option<Box<[u32; LATENCY_BINS]>>,
-    pub clients: RoaringBitmap,
-    pub failed_clients: RoaringBitmap,
+    /// Counts saturate at 65,535 per bin (one server, one second).
+    pub latency: Option<Box<[u16; LATENCY_BINS]>>,
+}
+
+/// The distinct clients of one second of one tier (kept per second, not per server:
+/// the figures count clients across the tier, and this keeps the sets few).
+#[derive(Clone, Debug, Default)]
+pub struct ClientSets {
+    pub seen: RoaringBitmap,
+    pub failed: RoaringBitmap,
 }
 
 pub fn latency_bin(ms: f64) -> usize {
@@ -82,12 +90,12 @@ pub fn latency_of_bin(bin: usize) -> f64 {
 }
 
 impl Bucket {
-    fn add(&mut self, ts: Nanos, r: &Request, client: Option<u32>) {
+    fn add(&mut self, ts: Nanos, r: &Request) {
         if self.requests == 0 {
             self.first_ts = ts;
             self.last_ts = ts;
         }
-        self.requests += 1;
+        self.requests = self.requests.saturating_add(1);
         self.first_ts = self.first_ts.min(ts);
         self.last_ts = self.last_ts.max(ts);
         let class = match r.status {
@@ -97,25 +105,20 @@ impl Bucket {
             Some(500..=599) => 3,
             _ => 4,
         };
-        self.status[class] += 1;
+        self.status[class] = self.status[class].saturating_add(1);
         self.bytes += r.bytes.unwrap_or(0);
         if let Some(ms) = r.latency_ms {
             let h = self
                 .latency
                 .get_or_insert_with(|| Box::new([0; LATENCY_BINS]));
-            h[latency_bin(ms)] += 1;
-        }
-        if let Some(c) = client {
-            self.clients.insert(c);
+            let bin = &mut h[latency_bin(ms)];
+            *bin = bin.saturating_add(1);
         }
         if r.failed {
             self.failed += 1;
-            self.lb_failed += r.lb_failure as u64;
+            self.lb_failed += r.lb_failure as u32;
             self.first_failed = Some(self.first_failed.map_or(ts, |f| f.min(ts)));
             self.last_failed = Some(self.last_failed.map_or(ts, |f| f.max(ts)));
-            if let Some(c) = client {
-                self.failed_clients.insert(c);
-            }
         }
     }
 
@@ -128,11 +131,11 @@ impl Bucket {
             self.first_ts = other.first_ts;
             self.last_ts = other.last_ts;
         }
-        self.requests += other.requests;
-        self.failed += other.failed;
-        self.lb_failed += other.lb_failed;
+        self.requests = self.requests.saturating_add(other.requests);
+        self.failed = self.failed.saturating_add(other.failed);
+        self.lb_failed = self.lb_failed.saturating_add(other.lb_failed);
         for i in 0..5 {
-            self.status[i] += other.status[i];
+            self.status[i] = self.status[i].saturating_add(other.status[i]);
         }
         self.bytes += other.bytes;
         self.first_ts = self.first_ts.min(other.first_ts);
@@ -144,11 +147,9 @@ impl Bucket {
                 .latency
                 .get_or_insert_with(|| Box::new([0; LATENCY_BINS]));
             for (a, b) in mine.iter_mut().zip(h.iter()) {
-                *a += b;
+                *a = a.saturating_add(*b);
             }
         }
-        self.clients |= &other.clients;
-        self.failed_clients |= &other.failed_clients;
     }
 }
 
@@ -174,6 +175,8 @@ pub struct Buckets {
     pub servers: Interner,
     pub clients: Interner,
     pub map: HashMap<BucketKey, Bucket>,
+    /// Distinct clients per (tier, second).
+    pub clients_by_second: HashMap<(u32, i64), ClientSets>,
     /// Requests per tier that named a server (the load-balancer view).
     pub with_server: HashMap<u32, u64>,
     /// Key and slot of the last request (consecutive lines mostly share a bucket).
@@ -192,9 +195,18 @@ impl Buckets {
         if r.server.is_some() {
             *self.with_server.entry(key.tier).or_default() += 1;
         }
-        let client = r.client.as_deref().map(|c| self.clients.id(c));
+        if let Some(c) = r.client.as_deref().map(|c| self.clients.id(c)) {
+            let sets = self
+                .clients_by_second
+                .entry((key.tier, key.second))
+                .or_default();
+            sets.seen.insert(c);
+            if r.failed {
+                sets.failed.insert(c);
+            }
+        }
         self.last = Some(key);
-        self.map.entry(key).or_default().add(ts, r, client);
+        self.map.entry(key).or_default().add(ts, r);
     }
 
     /// Adds another table: names re-interned, counts added, client sets united.
@@ -212,23 +224,39 @@ impl Buckets {
         for (t, n) in other.with_server {
             *self.with_server.entry(tiers[t as usize]).or_default() += n;
         }
-        for (k, mut b) in other.map {
+        for (k, b) in other.map {
             let key = BucketKey {
                 second: k.second,
                 tier: tiers[k.tier as usize],
                 backend: backends[k.backend as usize],
                 server: servers[k.server as usize],
             };
-            if !identity {
-                b.clients = b.clients.iter().map(|c| clients[c as usize]).collect();
-                b.failed_clients = b
-                    .failed_clients
-                    .iter()
-                    .map(|c| clients[c as usize])
-                    .collect();
-            }
             self.map.entry(key).or_default().merge(&b);
         }
+        for ((tier, second), mut sets) in other.clients_by_second {
+            if !identity {
+                sets.seen = sets.seen.iter().map(|c| clients[c as usize]).collect();
+                sets.failed = sets.failed.iter().map(|c| clients[c as usize]).collect();
+            }
+            let mine = self
+                .clients_by_second
+                .entry((tiers[tier as usize], second))
+                .or_default();
+            mine.seen |= &sets.seen;
+            mine.failed |= &sets.failed;
+        }
+    }
+
+    /// Distinct clients of a tier over [from, to] (seconds): all, and those with a failure.
+    pub fn clients_between(&self, tier: u32, from: i64, to: i64) -> (u64, u64) {
+        let (mut seen, mut failed) = (RoaringBitmap::new(), RoaringBitmap::new());
+        for ((t, s), sets) in &self.clients_by_second {
+            if *t == tier && (from..=to).contains(s) {
+                seen |= &sets.seen;
+                failed |= &sets.failed;
+            }
+        }
+        (seen.len(), failed.len())
     }
 
     /// The tier that speaks for the users: the one with most requests naming a server
@@ -236,7 +264,7 @@ impl Buckets {
     pub fn front_tier(&self) -> Option<u32> {
         let mut totals: HashMap<u32, u64> = HashMap::new();
         for (k, b) in &self.map {
-            *totals.entry(k.tier).or_default() += b.requests;
+            *totals.entry(k.tier).or_default() += b.requests as u64;
         }
         let by_server = self
             .with_server
@@ -289,13 +317,14 @@ mod tests {
                 .map
                 .iter()
                 .map(|(k, x)| {
+                    let (seen, failed) = b.clients_between(k.tier, k.second, k.second);
                     (
                         k.second,
                         b.servers.name(k.server).to_string(),
-                        x.requests,
-                        x.failed,
-                        x.clients.len(),
-                        x.failed_clients.len(),
+                        x.requests as u64,
+                        x.failed as u64,
+                        seen,
+                        failed,
                     )
                 })
                 .collect();
@@ -303,14 +332,7 @@ mod tests {
             v
         };
         assert_eq!(sum(&whole), sum(&left));
-        let all_clients = |b: &Buckets| {
-            let mut u = RoaringBitmap::new();
-            for x in b.map.values() {
-                u |= &x.clients;
-            }
-            u.len()
-        };
-        assert_eq!(all_clients(&left), 3);
+        assert_eq!(left.clients_between(0, 0, 10), (3, 2));
     }
 
     #[test]

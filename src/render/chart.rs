@@ -46,7 +46,7 @@ pub fn svg(f: &Findings) -> Option<String> {
         *per.entry(name)
             .or_default()
             .entry(k.second.div_euclid(w) * w)
-            .or_default() += x.requests;
+            .or_default() += x.requests as u64;
     }
     let mut totals: Vec<(String, u64)> = per
         .iter()

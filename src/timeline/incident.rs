@@ -6,7 +6,6 @@
 
 use std::collections::BTreeSet;
 
-use roaring::RoaringBitmap;
 use serde::Serialize;
 
 use super::runs::{Entry, Evidence};
@@ -485,8 +484,8 @@ fn onset<'a>(
         Default::default();
     for (k, b) in buckets {
         let e = per_second.entry(k.second).or_default();
-        e.0 += b.requests;
-        e.1 += b.failed;
+        e.0 += b.requests as u64;
+        e.1 += b.failed as u64;
         e.2 = match (e.2, b.first_failed) {
             (Some(x), Some(y)) => Some(x.min(y)),
             (x, None) | (None, x) => x,
@@ -515,8 +514,8 @@ fn offset<'a>(
         Default::default();
     for (k, b) in buckets {
         let e = per_second.entry(k.second).or_default();
-        e.0 += b.requests;
-        e.1 += b.failed;
+        e.0 += b.requests as u64;
+        e.1 += b.failed as u64;
         e.2 = match (e.2, b.last_failed) {
             (Some(x), Some(y)) => Some(x.max(y)),
             (x, None) | (None, x) => x,
@@ -603,8 +602,6 @@ fn figures(
         ttr_s: Some(secs(resolved - start)),
         ..Figures::default()
     };
-    let mut clients = RoaringBitmap::new();
-    let mut affected = RoaringBitmap::new();
     let mut during = [0u64; LATENCY_BINS];
     let mut before = [0u64; LATENCY_BINS];
     let (b_lo, b_hi) = (analysis.baseline.from_s, analysis.baseline.to_s);
@@ -634,26 +631,25 @@ fn figures(
         if k.second < lo || k.second > hi {
             continue;
         }
-        f.requests_total += b.requests;
-        f.requests_failed += b.failed;
-        clients |= &b.clients;
-        affected |= &b.failed_clients;
+        f.requests_total += b.requests as u64;
+        f.requests_failed += b.failed as u64;
         let name = format!(
             "{}/{}",
             buckets.backends.name(k.backend),
             buckets.servers.name(k.server)
         );
         let e = per_backend.entry(name).or_default();
-        e.0 += b.requests;
-        e.1 += b.failed;
+        e.0 += b.requests as u64;
+        e.1 += b.failed as u64;
     }
     f.error_rate = if f.requests_total > 0 {
         f.requests_failed as f64 / f.requests_total as f64
     } else {
         0.0
     };
-    f.clients_total = clients.len();
-    f.clients_affected = affected.len();
+    if let Some((k, _)) = tier_buckets.first() {
+        (f.clients_total, f.clients_affected) = buckets.clients_between(k.tier, lo, hi);
+    }
     if cessation {
         let expected = analysis.baseline.requests / analysis.window_s as f64 * secs(end - start);
         f.requests_lost = Some((expected - f.requests_total as f64).max(0.0).round() as u64);

@@ -1289,7 +1289,6 @@ fn user_yearless_pattern_with_an_offset_takes_the_year() {
 /// inside has a naive, yearless one. With `--tz` set for the host logs of the run, the
 /// line must still land at the runtime's instant, not be read as Berlin wall time.
 #[test]
-#[ignore = "bug: src/scan.rs events_of() builds the event from the inner line's stamp and uses the CRI envelope's only as a year anchor, so klog.json's cri_ts-first priority never applies: with --tz Europe/Berlin this real CRI line stamped 2021-08-03T09:30:17.926207010Z comes out at 2021-08-03T07:30:17.925218Z (two hours off, microseconds only, flagged zone_assumed and year_inferred)"]
 fn cri_prefixed_klog_line_keeps_the_runtime_instant_under_tz() {
     // klog/mg-aws-kube-controller-manager-standby.log
     let line = "2021-08-03T09:30:17.926207010Z I0803 09:30:17.925218       1 feature_gate.go:244] feature gates: &{map[APIPriorityAndFairness:true]}";
@@ -1313,8 +1312,8 @@ fn cri_prefixed_klog_line_keeps_the_runtime_instant_under_tz() {
     assert!(!e.time.contains(TimeFlags::ZONE_ASSUMED));
 }
 
-/// The same line without `--tz`: right to the microsecond, but not to the nanosecond
-/// the runtime gave.
+/// The same line without `--tz`: the klog stamp still lacks a year, so the runtime's
+/// complete UTC stamp is the event's, to the nanosecond; the format is still klog's.
 #[test]
 fn cri_prefixed_klog_line_without_tz() {
     // klog/mg-aws-kube-controller-manager-standby.log
@@ -1322,6 +1321,7 @@ fn cri_prefixed_klog_line_without_tz() {
     let events = read_text("kube-controller-manager.log", &format!("{line}\n"), |_| {});
     let e = &events[0];
     assert_eq!(&*e.format, "klog");
-    // The klog stamp (its year from the CRI stamp) is the event's.
-    assert_eq!(rfc3339(e.ts, e.ts_prec), "2021-08-03T09:30:17.925218Z");
+    assert_eq!(rfc3339(e.ts, e.ts_prec), "2021-08-03T09:30:17.926207010Z");
+    assert_eq!(e.ts_raw, "2021-08-03T09:30:17.926207010Z");
+    assert!(!e.time.contains(TimeFlags::YEAR_INFERRED));
 }
