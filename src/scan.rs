@@ -35,6 +35,21 @@ pub const BATCH: usize = 512;
 /// Examples of rejected lines kept per source for the summary.
 const REJECT_EXAMPLES: usize = 3;
 
+/// A silence inside a source shorter than this is not recorded.
+pub const SILENCE_MIN: Nanos = 10 * 60 * 1_000_000_000;
+/// Silences recorded per source, at most.
+pub const SILENCES_KEPT: usize = 64;
+
+/// A stretch with no line in a source: from the line before to the line after.
+#[derive(Clone, Debug)]
+pub struct Silence {
+    pub from: Nanos,
+    pub to: Nanos,
+    /// The line after the silence, and its text.
+    pub line: u64,
+    pub text: String,
+}
+
 /// Where rejected lines go with `--rejects FILE`: `source<TAB>line<TAB>reason<TAB>text`.
 pub type RejectsOut = Arc<Mutex<Box<dyn Write + Send>>>;
 
@@ -42,6 +57,9 @@ pub type RejectsOut = Arc<Mutex<Box<dyn Write + Send>>>;
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct SourceStats {
     pub input: String,
+    /// Silences inside the source longer than [`SILENCE_MIN`] (at most [`SILENCES_KEPT`]).
+    #[serde(skip)]
+    pub silences: Vec<Silence>,
     pub format: Option<String>,
     pub confidence: f64,
     pub compression: &'static str,
@@ -605,6 +623,16 @@ impl Scanner<'_> {
         if opts.since.is_some_and(|s| ev.ts < s) || opts.until.is_some_and(|u| ev.ts >= u) {
             stats.filtered_out += 1;
             return;
+        }
+        if let Some(last) = stats.last_ts {
+            if ev.ts - last >= SILENCE_MIN && stats.silences.len() < SILENCES_KEPT {
+                stats.silences.push(Silence {
+                    from: last,
+                    to: ev.ts,
+                    line: ev.line,
+                    text: ev.text().to_string(),
+                });
+            }
         }
         stats.first_ts = Some(stats.first_ts.map_or(ev.ts, |t| t.min(ev.ts)));
         stats.last_ts = Some(stats.last_ts.map_or(ev.ts, |t| t.max(ev.ts)));

@@ -5,10 +5,12 @@
 //! guarantees that every entry carries the log lines behind it (evidence) and that every
 //! marker says whether it was observed in a log or inferred, and by which rule.
 
+mod gaps;
 mod incident;
 mod report;
 mod runs;
 
+pub use gaps::{silences, stream_of};
 pub use incident::{
     find_incidents, BackendFigures, Confidence, Figures, IdsAlertFigure, Incident, LatencyFigures,
     Marker, SloFigures, Trigger,

@@ -22,6 +22,9 @@ impl Findings {
         detect_after_windows: i64,
     ) -> anyhow::Result<Findings> {
         let analysis = analyse(&run.buckets, th)?;
+        // Streams that fell silent while others went on join the timeline, in order.
+        entries.extend(super::silences(&run.sources));
+        entries.sort_by_key(|e| e.ts);
         let incidents = find_incidents(
             &analysis,
             &run.buckets,

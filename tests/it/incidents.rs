@@ -161,3 +161,51 @@ fn the_ids_cascade_reads_in_order() {
     }
     assert_eq!(v["incidents"][0]["trigger"][0]["kind"], "host.disk_full");
 }
+
+#[test]
+fn streams_that_fall_silent_are_reported_as_gaps() {
+    let gaps = |v: &Value| -> Vec<(String, i64, i64)> {
+        let mut all: Vec<&Value> = v["timeline"].as_array().unwrap().iter().collect();
+        for i in v["incidents"].as_array().unwrap() {
+            all.extend(i["timeline"].as_array().unwrap());
+        }
+        all.into_iter()
+            .filter(|e| e["kind"] == "source.gap")
+            .map(|e| {
+                (
+                    e["component"].as_str().unwrap().to_string(),
+                    ns(e["ts"].as_str().unwrap()),
+                    ns(e["end"].as_str().unwrap()),
+                )
+            })
+            .collect()
+    };
+    // The firewall dropped everything: the LB's log (all its rotations) fell silent.
+    let (v, truth) = run("firewall-drop");
+    let lb = gaps(&v)
+        .into_iter()
+        .find(|g| g.0.ends_with("lb1/haproxy.log"))
+        .expect("a gap in lb1's HAProxy log");
+    assert!(lb.2 - lb.1 > 26 * 3_600 * 1_000_000_000, "{lb:?}");
+    let start = ns(truth["impact_start"].as_str().unwrap());
+    assert!(
+        (lb.1 - start).abs() < 60 * 1_000_000_000,
+        "the silence starts with the impact"
+    );
+    // The IDS fell silent when the disk filled.
+    let (v, truth) = run("ids-disk-full");
+    let ids = gaps(&v)
+        .into_iter()
+        .find(|g| g.0.ends_with("lb1/suricata/eve.json"))
+        .expect("a gap in lb1's EVE log");
+    let full = ns(truth["trigger"]["ts"].as_str().unwrap());
+    assert!((ids.1 - full).abs() < 60 * 1_000_000_000, "{ids:?}");
+    // Bursty logs (etcd) and healthy streams are not reported.
+    assert!(
+        gaps(&v).iter().all(|g| !g.0.contains("etcd")),
+        "{:?}",
+        gaps(&v)
+    );
+    let (v, _) = run("lb-single-backend");
+    assert!(gaps(&v).is_empty(), "{:?}", gaps(&v));
+}
