@@ -473,65 +473,58 @@ pub fn find_incidents(
     out
 }
 
+type Row<'a> = &'a (&'a crate::impact::BucketKey, &'a crate::impact::Bucket);
+
+/// Per second of the tier: (requests, failed, first failure, last failure).
+type PerSecond = std::collections::BTreeMap<i64, (u64, u64, Option<Nanos>, Option<Nanos>)>;
+
+fn per_second<'a>(buckets: impl Iterator<Item = Row<'a>>) -> PerSecond {
+    let mut out = PerSecond::new();
+    for (k, b) in buckets {
+        let e = out.entry(k.second).or_default();
+        e.0 += b.requests as u64;
+        e.1 += b.failed as u64;
+        e.2 = [e.2, b.first_failed].into_iter().flatten().min();
+        e.3 = [e.3, b.last_failed].into_iter().flatten().max();
+    }
+    out
+}
+
+/// Do the seconds in `range` fail above `threshold`?
+fn failing(s: &PerSecond, range: impl std::ops::RangeBounds<i64>, threshold: f64) -> bool {
+    let (r, f) = s
+        .range(range)
+        .fold((0, 0), |(r, f), (_, x)| (r + x.0, f + x.1));
+    r > 0 && f as f64 / r as f64 > threshold
+}
+
 /// The first failing request after which failures stay above `threshold` for the next
 /// `ahead_s` seconds: the onset, not a routine 5xx that happened to come first.
 fn onset<'a>(
-    buckets: impl Iterator<Item = &'a (&'a crate::impact::BucketKey, &'a crate::impact::Bucket)>,
+    buckets: impl Iterator<Item = Row<'a>>,
     threshold: f64,
     ahead_s: i64,
 ) -> Option<Nanos> {
-    let mut per_second: std::collections::BTreeMap<i64, (u64, u64, Option<Nanos>)> =
-        Default::default();
-    for (k, b) in buckets {
-        let e = per_second.entry(k.second).or_default();
-        e.0 += b.requests as u64;
-        e.1 += b.failed as u64;
-        e.2 = match (e.2, b.first_failed) {
-            (Some(x), Some(y)) => Some(x.min(y)),
-            (x, None) | (None, x) => x,
-        };
-    }
-    per_second
-        .iter()
-        .filter(|(_, (_, f, _))| *f > 0)
-        .find(|(s, _)| {
-            let (r, f) = per_second
-                .range(**s..**s + ahead_s.max(1))
-                .fold((0, 0), |(r, f), (_, x)| (r + x.0, f + x.1));
-            r > 0 && f as f64 / r as f64 > threshold
-        })
-        .and_then(|(_, (_, _, t))| *t)
+    let s = per_second(buckets);
+    s.iter()
+        .filter(|(_, x)| x.1 > 0)
+        .find(|(t, _)| failing(&s, **t..**t + ahead_s.max(1), threshold))
+        .and_then(|(_, x)| x.2)
 }
 
 /// The last failing request before which failures were above `threshold` for the
 /// previous `behind_s` seconds: where the failing stopped, not a straggler after it.
 fn offset<'a>(
-    buckets: impl Iterator<Item = &'a (&'a crate::impact::BucketKey, &'a crate::impact::Bucket)>,
+    buckets: impl Iterator<Item = Row<'a>>,
     threshold: f64,
     behind_s: i64,
 ) -> Option<Nanos> {
-    let mut per_second: std::collections::BTreeMap<i64, (u64, u64, Option<Nanos>)> =
-        Default::default();
-    for (k, b) in buckets {
-        let e = per_second.entry(k.second).or_default();
-        e.0 += b.requests as u64;
-        e.1 += b.failed as u64;
-        e.2 = match (e.2, b.last_failed) {
-            (Some(x), Some(y)) => Some(x.max(y)),
-            (x, None) | (None, x) => x,
-        };
-    }
-    per_second
-        .iter()
+    let s = per_second(buckets);
+    s.iter()
         .rev()
-        .filter(|(_, (_, f, _))| *f > 0)
-        .find(|(s, _)| {
-            let (r, f) = per_second
-                .range(**s - behind_s.max(1) + 1..=**s)
-                .fold((0, 0), |(r, f), (_, x)| (r + x.0, f + x.1));
-            r > 0 && f as f64 / r as f64 > threshold
-        })
-        .and_then(|(_, (_, _, t))| *t)
+        .filter(|(_, x)| x.1 > 0)
+        .find(|(t, _)| failing(&s, **t - behind_s.max(1) + 1..=**t, threshold))
+        .and_then(|(_, x)| x.3)
 }
 
 fn signal_names(s: &BTreeSet<WindowSignal>) -> String {
