@@ -3,7 +3,7 @@
 //! (<NOSRV>) for everyone who tries to sign in, while other paths stay healthy.
 
 use super::{Page, Router, Story};
-use crate::haproxy::{self, Lb, Load, Outcome, Reload};
+use crate::haproxy::{self, Lb, Load, Outcome};
 use crate::k8s::{self, Cluster};
 use crate::output::{Ctx, Line, Spec, Tag, write_lines};
 use crate::rng::{self, Rng};
@@ -142,34 +142,14 @@ impl Story for Plan {
 
 fn haproxy_side(p: &Plan, lb: usize) -> Vec<Line> {
     let l = &p.lbs[lb];
-    let master = [1869, 1904][lb];
-    let mut v = Vec::new();
-    for (i, t) in [p.routine[lb], p.bad[lb], p.fix[lb]]
-        .into_iter()
-        .enumerate()
-    {
-        let rl = Reload {
-            master,
-            old: l.pid_at(t - 1),
-            new: l.pid_at(t),
-            proxies: PROXIES,
-            cumulated: 21_000 + 4_000 * i as u64,
-        };
-        let mut lines = haproxy::reload_lines(l, t, &rl);
-        match (i, lb) {
-            (1, 0) => {
-                lines[0].mark("trigger", "lb.reload");
-            }
-            (2, 0) => {
-                lines[0].mark("mitigation", "lb.reload");
-            }
-            (0, _) => {}
-            _ => {
-                lines[0].kind("lb.reload");
-            }
-        }
-        v.extend(lines);
-    }
+    let mut v = super::reload_trail(
+        l,
+        lb,
+        [p.routine[lb], p.bad[lb], p.fix[lb]],
+        [1869, 1904][lb],
+        PROXIES,
+        (21_000, 4_000),
+    );
     let w = l.pid_at(p.bad[lb]);
     for (i, s) in AUTH.iter().enumerate() {
         let t = down_at(p.bad[lb], i);
@@ -360,34 +340,22 @@ pub fn generate(dir: &Path, seed: u64, size: Option<u64>) -> Truth {
         lines,
     );
 
-    let mut r = rng::stream(seed, "alerts");
-    write_lines(
-        &mut ctx,
-        Spec::plain("mon1/alertmanager-webhook.ndjson", "alertmanager"),
-        alerts(&p, &mut r),
-    );
-    let mut r = rng::stream(seed, "pagerduty");
-    let pd = super::pagerduty(
-        &mut r,
-        2_318,
-        "HAProxyBackendDown: HAProxy backend be_auth has no server available",
-    );
     let page = Page {
         trigger: time::at("2023-11-13T01:59:57Z"),
         ack: time::at("2023-11-13T02:10:31Z"),
         escalate: Some(time::at("2023-11-13T03:30:12Z")),
         resolve: time::at("2023-11-13T06:00:40Z"),
     };
-    let lines = super::page_lines(
-        &pd,
-        &mut r,
-        &page,
-        "[FIRING:1] HAProxyBackendDown be_auth (haproxy critical)",
-    );
-    write_lines(
+    super::write_paging(
         &mut ctx,
-        Spec::plain("pagerduty/log_entries.ndjson", "pagerduty"),
-        lines,
+        seed,
+        |r| alerts(&p, r),
+        (
+            2_318,
+            "HAProxyBackendDown: HAProxy backend be_auth has no server available",
+            "[FIRING:1] HAProxyBackendDown be_auth (haproxy critical)",
+        ),
+        &page,
     );
 
     truth::build(

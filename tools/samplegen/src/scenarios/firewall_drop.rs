@@ -405,34 +405,22 @@ pub fn generate(dir: &Path, seed: u64, size: Option<u64>) -> Truth {
         lines,
     );
 
-    let mut r = rng::stream(seed, "alerts");
-    write_lines(
-        &mut ctx,
-        Spec::plain("mon1/alertmanager-webhook.ndjson", "alertmanager"),
-        alerts(&p, &mut r),
-    );
-    let mut r = rng::stream(seed, "pagerduty");
-    let pd = super::pagerduty(
-        &mut r,
-        981,
-        "BlackboxProbeFailed: Probe of https://www.example.com/ failed",
-    );
     let page = Page {
         trigger: time::at("2023-06-06T10:00:33Z"),
         ack: time::at("2023-06-06T10:06:10Z"),
         escalate: Some(time::at("2023-06-06T17:00:20Z")),
         resolve: time::at("2023-06-07T14:00:15Z"),
     };
-    let lines = super::page_lines(
-        &pd,
-        &mut r,
-        &page,
-        "[FIRING:1] BlackboxProbeFailed https://www.example.com/ (blackbox critical)",
-    );
-    write_lines(
+    super::write_paging(
         &mut ctx,
-        Spec::plain("pagerduty/log_entries.ndjson", "pagerduty"),
-        lines,
+        seed,
+        |r| alerts(&p, r),
+        (
+            981,
+            "BlackboxProbeFailed: Probe of https://www.example.com/ failed",
+            "[FIRING:1] BlackboxProbeFailed https://www.example.com/ (blackbox critical)",
+        ),
+        &page,
     );
 
     truth::build(

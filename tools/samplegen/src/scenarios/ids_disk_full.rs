@@ -1088,34 +1088,22 @@ pub fn generate(dir: &Path, seed: u64, size: Option<u64>) -> Truth {
         Spec::plain("cp1/k8s-events.json", "k8s_events_json"),
         k8s_events(&p, &mut r),
     );
-    let mut r = rng::stream(seed, "alerts");
-    write_lines(
-        &mut ctx,
-        Spec::plain("mon1/alertmanager-webhook.ndjson", "alertmanager"),
-        alerts(&p, &mut r),
-    );
-    let mut r = rng::stream(seed, "pagerduty");
-    let pd = super::pagerduty(
-        &mut r,
-        3_391,
-        "HAProxyHighHTTP5xxRate: HAProxy backend be_app is returning many 5xx",
-    );
     let page = Page {
         trigger: time::at("2024-04-04T22:03:46Z"),
         ack: time::at("2024-04-04T22:09:12Z"),
         escalate: Some(time::at("2024-04-04T23:31:40Z")),
         resolve: time::at("2024-04-05T03:00:20Z"),
     };
-    let lines = super::page_lines(
-        &pd,
-        &mut r,
-        &page,
-        "[FIRING:1] HAProxyHighHTTP5xxRate be_app (haproxy critical)",
-    );
-    write_lines(
+    super::write_paging(
         &mut ctx,
-        Spec::plain("pagerduty/log_entries.ndjson", "pagerduty"),
-        lines,
+        seed,
+        |r| alerts(&p, r),
+        (
+            3_391,
+            "HAProxyHighHTTP5xxRate: HAProxy backend be_app is returning many 5xx",
+            "[FIRING:1] HAProxyHighHTTP5xxRate be_app (haproxy critical)",
+        ),
+        &page,
     );
 
     truth::build(

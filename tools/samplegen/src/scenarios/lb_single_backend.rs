@@ -4,10 +4,10 @@
 
 use super::{Extra, Page, Router, Story};
 use crate::alertmanager::Alert;
-use crate::haproxy::{self, Cause, Lb, Load, Outcome, Reload};
+use crate::haproxy::{self, Cause, Lb, Load, Outcome};
 use crate::k8s::Cluster;
 use crate::nginx;
-use crate::output::{Ctx, Line, Spec, Stream, Tag, write_lines};
+use crate::output::{Ctx, Line, Spec, Stream, write_lines};
 use crate::rng::{self, Rng};
 use crate::syslog::{self, Host};
 use crate::time::{self, MIN, MS, SEC, Us};
@@ -242,34 +242,14 @@ impl Extra for App1 {
 
 fn haproxy_side(p: &Plan, lb: usize) -> Vec<Line> {
     let l = &p.lbs[lb];
-    let master = [2231, 2197][lb];
-    let mut v = Vec::new();
-    for (i, t) in [p.routine[lb], p.bad[lb], p.fix[lb]]
-        .into_iter()
-        .enumerate()
-    {
-        let rl = Reload {
-            master,
-            old: l.pid_at(t - 1),
-            new: l.pid_at(t),
-            proxies: PROXIES,
-            cumulated: 40_000 + 9_000 * i as u64,
-        };
-        let mut lines = haproxy::reload_lines(l, t, &rl);
-        match (i, lb) {
-            (1, 0) => {
-                lines[0].mark("trigger", "lb.reload");
-            }
-            (2, 0) => {
-                lines[0].mark("mitigation", "lb.reload");
-            }
-            (0, _) => {}
-            _ => {
-                lines[0].kind("lb.reload");
-            }
-        }
-        v.extend(lines);
-    }
+    let mut v = super::reload_trail(
+        l,
+        lb,
+        [p.routine[lb], p.bad[lb], p.fix[lb]],
+        [2231, 2197][lb],
+        PROXIES,
+        (40_000, 9_000),
+    );
     for (fl, down, up) in p.flaps {
         if fl != lb {
             continue;
@@ -469,34 +449,22 @@ pub fn generate(dir: &Path, seed: u64, size: Option<u64>) -> Truth {
         lines,
     );
 
-    let mut r = rng::stream(seed, "alerts");
-    write_lines(
-        &mut ctx,
-        Spec::plain("mon1/alertmanager-webhook.ndjson", "alertmanager"),
-        alerts(&mut r),
-    );
-    let mut r = rng::stream(seed, "pagerduty");
-    let pd = super::pagerduty(
-        &mut r,
-        4_127,
-        "HAProxyHighHTTP5xxRate: HAProxy backend be_api is returning many 5xx",
-    );
     let page = Page {
         trigger: time::at("2024-02-13T22:00:11Z"),
         ack: time::at("2024-02-13T22:05:43Z"),
         escalate: Some(time::at("2024-02-13T22:40:20Z")),
         resolve: time::at("2024-02-14T02:00:31Z"),
     };
-    let lines = super::page_lines(
-        &pd,
-        &mut r,
-        &page,
-        "[FIRING:1] HAProxyHighHTTP5xxRate be_api (haproxy critical)",
-    );
-    write_lines(
+    super::write_paging(
         &mut ctx,
-        Spec::plain("pagerduty/log_entries.ndjson", "pagerduty"),
-        lines,
+        seed,
+        alerts,
+        (
+            4_127,
+            "HAProxyHighHTTP5xxRate: HAProxy backend be_api is returning many 5xx",
+            "[FIRING:1] HAProxyHighHTTP5xxRate be_api (haproxy critical)",
+        ),
+        &page,
     );
 
     truth::build(

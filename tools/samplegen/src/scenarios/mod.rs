@@ -238,6 +238,69 @@ pub struct Page {
     pub resolve: Us,
 }
 
+/// The paging trail of a scenario: its Alertmanager webhook payloads, and the
+/// PagerDuty log of its page (`number`, `title`; `details` of the trigger).
+pub fn write_paging(
+    ctx: &mut Ctx,
+    seed: u64,
+    alerts: impl FnOnce(&mut Rng) -> Vec<Line>,
+    (number, title, details): (u32, &str, &str),
+    page: &Page,
+) {
+    let mut r = rng::stream(seed, "alerts");
+    crate::output::write_lines(
+        ctx,
+        Spec::plain("mon1/alertmanager-webhook.ndjson", "alertmanager"),
+        alerts(&mut r),
+    );
+    let mut r = rng::stream(seed, "pagerduty");
+    let pd = pagerduty(&mut r, number, title);
+    let lines = page_lines(&pd, &mut r, page, details);
+    crate::output::write_lines(
+        ctx,
+        Spec::plain("pagerduty/log_entries.ndjson", "pagerduty"),
+        lines,
+    );
+}
+
+/// A load balancer's three reloads (routine, the bad config, the fix): the bad one is
+/// lb1's trigger, the fix lb1's mitigation; `cumulated` is (base, step) of the
+/// connection counts the old workers report.
+pub fn reload_trail(
+    l: &Lb,
+    lb: usize,
+    times: [Us; 3],
+    master: u32,
+    proxies: &'static [&'static str],
+    cumulated: (u64, u64),
+) -> Vec<Line> {
+    let mut v = Vec::new();
+    for (i, t) in times.into_iter().enumerate() {
+        let rl = crate::haproxy::Reload {
+            master,
+            old: l.pid_at(t - 1),
+            new: l.pid_at(t),
+            proxies,
+            cumulated: cumulated.0 + cumulated.1 * i as u64,
+        };
+        let mut lines = haproxy::reload_lines(l, t, &rl);
+        match (i, lb) {
+            (1, 0) => {
+                lines[0].mark("trigger", "lb.reload");
+            }
+            (2, 0) => {
+                lines[0].mark("mitigation", "lb.reload");
+            }
+            (0, _) => {}
+            _ => {
+                lines[0].kind("lb.reload");
+            }
+        }
+        v.extend(lines);
+    }
+    v
+}
+
 pub fn page_lines(pd: &Pd, r: &mut Rng, p: &Page, details: &str) -> Vec<Line> {
     let mut v = Vec::new();
     let mut l = pd.trigger(r, p.trigger, details);
