@@ -179,8 +179,6 @@ pub struct Buckets {
     pub clients_by_second: HashMap<(u32, i64), ClientSets>,
     /// Requests per tier that named a server (the load-balancer view).
     pub with_server: HashMap<u32, u64>,
-    /// Key and slot of the last request (consecutive lines mostly share a bucket).
-    last: Option<BucketKey>,
 }
 
 impl Buckets {
@@ -205,7 +203,6 @@ impl Buckets {
                 sets.failed.insert(c);
             }
         }
-        self.last = Some(key);
         self.map.entry(key).or_default().add(ts, r);
     }
 
