@@ -71,6 +71,33 @@ pub fn check_samples(format: &Format) -> Vec<Problem> {
             );
             continue;
         }
+        for f in format.fast_patterns() {
+            if let Some((Some(fast), regex)) = format.fast_vs_regex(f, &s.line) {
+                if fast != regex {
+                    let differ: Vec<String> = fast
+                        .iter()
+                        .zip(
+                            regex
+                                .iter()
+                                .chain(std::iter::repeat(&(String::new(), None))),
+                        )
+                        .filter(|(a, b)| a.1 != b.1)
+                        .map(|(a, b)| format!("{}: {:?} vs {:?}", a.0, a.1, b.1))
+                        .collect();
+                    problem(
+                        format!("{at}.line"),
+                        format!(
+                            "the tokenizer and the regex of pattern {f} disagree ({})",
+                            if regex.is_empty() {
+                                "the regex does not match".to_string()
+                            } else {
+                                differ.join("; ")
+                            }
+                        ),
+                    );
+                }
+            }
+        }
         let view = LineView::with_header(&s.line, &header);
         let Some(m) = format.matches(&view) else {
             problem(format!("{at}.line"), "no pattern matches the line".into());

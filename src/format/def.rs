@@ -70,6 +70,11 @@ pub struct PatternDef {
     /// of strings is joined with newlines (so `(?x)` comments can end).
     #[serde(default)]
     pub regex: Option<Lines>,
+    /// `regex` kind: a built-in tokenizer that finds the same fields without the regex
+    /// engine (`haproxy_http`, `nginx_combined`; see `src/format/fast.rs`). It must name
+    /// exactly the regex's captures; on a line it does not understand, the regex decides.
+    #[serde(default)]
+    pub fast: Option<String>,
     /// `json` and `delimited` kinds: keys (dotted paths) that must be present.
     #[serde(default)]
     pub require: Vec<String>,

@@ -9,6 +9,7 @@ mod check;
 mod def;
 mod delimited;
 mod detect;
+pub mod fast;
 mod record;
 mod registry;
 
@@ -65,6 +66,9 @@ struct Pattern {
     timestamps: Vec<(String, TsFormat)>,
     /// Named captures of the regex (the fields a line of this pattern can have).
     captures: Vec<String>,
+    /// A tokenizer that finds the same captures without the regex, and its slots by
+    /// field name (sorted by name).
+    fast: Option<(&'static fast::FastPath, &'static [(&'static str, u8)])>,
 }
 
 impl Pattern {
@@ -129,6 +133,9 @@ pub struct Format {
     path_hint: Option<Regex>,
     pub def: Def,
 }
+
+/// A record's fields as (name, text) pairs.
+pub type Fields = Vec<(String, Option<String>)>;
 
 /// A line matched by a pattern of a format.
 pub struct Match<'a> {
@@ -212,11 +219,40 @@ impl Format {
                     .map_err(|m| err(format!("{at}.timestamp[{j}].format"), m))?;
                 own_ts.push((t.field.clone(), f));
             }
-            let captures = regex
+            let captures: Vec<String> = regex
                 .as_ref()
                 .map(|r| r.capture_names().flatten().map(str::to_string).collect())
                 .unwrap_or_default();
+            let fast = match (&p.fast, &regex) {
+                (None, _) => None,
+                (Some(_), None) => return Err(err(at, "'fast' is for regex patterns".into())),
+                (Some(name), Some(_)) => {
+                    let fp = fast::by_name(name).ok_or_else(|| {
+                        let known: Vec<_> = fast::FAST_PATHS.iter().map(|f| f.name).collect();
+                        err(
+                            format!("{at}.fast"),
+                            format!("unknown tokenizer '{name}' (known: {})", known.join(", ")),
+                        )
+                    })?;
+                    let mut mine: Vec<&str> = fp.fields.to_vec();
+                    let mut theirs: Vec<&str> = captures.iter().map(String::as_str).collect();
+                    mine.sort_unstable();
+                    theirs.sort_unstable();
+                    if mine != theirs {
+                        return Err(err(
+                            format!("{at}.fast"),
+                            format!(
+                                "tokenizer '{name}' finds [{}] but the regex captures [{}]",
+                                mine.join(", "),
+                                theirs.join(", ")
+                            ),
+                        ));
+                    }
+                    Some((fp, fp.index()))
+                }
+            };
             patterns.push(Pattern {
+                fast,
                 name: p.name.clone(),
                 regex,
                 require: p.require.clone(),
@@ -378,6 +414,21 @@ impl Format {
         match self.kind {
             DefKind::Regex => {
                 for (i, p) in self.patterns.iter().enumerate() {
+                    if let Some(record) = Self::fast_record(p, view.text.as_bytes()) {
+                        let strength = match &record {
+                            Record::Spans { spans, .. } => spans
+                                .iter()
+                                .filter(|s| s.get().is_some_and(|r| !r.is_empty()))
+                                .count(),
+                            _ => 0,
+                        };
+                        return Some(Match {
+                            pattern: i,
+                            time: self.time_of(&record, p),
+                            record,
+                            strength,
+                        });
+                    }
                     if let Some(c) = p
                         .regex
                         .as_ref()
@@ -448,6 +499,44 @@ impl Format {
                 })
             }
         }
+    }
+
+    /// The pattern's tokenizer's record of the line, if it has one and it accepts.
+    fn fast_record<'a>(p: &Pattern, text: &'a [u8]) -> Option<Record<'a>> {
+        let &(fp, names) = p.fast.as_ref()?;
+        let mut spans = [fast::Span::NONE; fast::MAX_FIELDS];
+        (fp.parse)(text, &mut spans).then_some(Record::Spans { text, spans, names })
+    }
+
+    /// For tests and the sample checker: the fields of `text` by the pattern's tokenizer
+    /// (`None` when it declines) and by its regex (empty when it does not match), as
+    /// `(name, value)` lists. `None` for a pattern without a tokenizer.
+    #[doc(hidden)]
+    pub fn fast_vs_regex(&self, pattern: usize, text: &str) -> Option<(Option<Fields>, Fields)> {
+        let p = self.patterns.get(pattern)?;
+        p.fast.as_ref()?;
+        let list = |r: &Record<'_>| -> Fields {
+            p.captures
+                .iter()
+                .map(|n| (n.clone(), r.text(n).map(Cow::into_owned)))
+                .collect()
+        };
+        let fast = Self::fast_record(p, text.as_bytes()).map(|r| list(&r));
+        let regex = p
+            .regex
+            .as_ref()
+            .and_then(|r| r.captures(text.as_bytes()))
+            .map(|c| list(&Record::Regex(c)))
+            .unwrap_or_default();
+        Some((fast, regex))
+    }
+
+    /// Patterns with a tokenizer.
+    #[doc(hidden)]
+    pub fn fast_patterns(&self) -> Vec<usize> {
+        (0..self.patterns.len())
+            .filter(|&i| self.patterns[i].fast.is_some())
+            .collect()
     }
 
     /// Does the source's path carry this format's hint?
@@ -663,7 +752,9 @@ impl Format {
     fn typed_fields(&self, rec: &Record<'_>, pattern: &Pattern) -> serde_json::Map<String, Value> {
         let mut out = serde_json::Map::new();
         let names: Vec<&str> = match rec {
-            Record::Regex(_) => pattern.captures.iter().map(String::as_str).collect(),
+            Record::Regex(_) | Record::Spans { .. } => {
+                pattern.captures.iter().map(String::as_str).collect()
+            }
             Record::Json { .. } => self.field_types.keys().map(String::as_str).collect(),
             Record::Delimited { header, .. } => header.field_names().collect(),
         };

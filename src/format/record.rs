@@ -7,6 +7,7 @@ use std::cell::OnceCell;
 use serde_json::Value;
 
 use super::delimited::Header;
+use super::fast::Spans;
 
 /// One line, with its JSON parse done at most once however many formats look at it, and
 /// the header of its source (for delimited formats).
@@ -69,6 +70,13 @@ impl<'a> LineView<'a> {
 /// The fields of a matched line.
 pub enum Record<'a> {
     Regex(regex::bytes::Captures<'a>),
+    /// The fields a fast tokenizer found: spans of `text`, named by `names` (sorted by
+    /// name, with each name's slot).
+    Spans {
+        text: &'a [u8],
+        spans: Spans,
+        names: &'static [(&'static str, u8)],
+    },
     /// A JSON object; `parent` is the line's object when this is an element of an array
     /// in it (looked up after the element).
     Json {
@@ -91,6 +99,12 @@ impl<'a> Record<'a> {
                 .map(|m| m.as_bytes())
                 .filter(|s| !s.is_empty())
                 .map(String::from_utf8_lossy),
+            Record::Spans { text, spans, names } => names
+                .binary_search_by(|(n, _)| (*n).cmp(name))
+                .ok()
+                .and_then(|i| spans[names[i].1 as usize].get())
+                .filter(|r| !r.is_empty())
+                .map(|r| String::from_utf8_lossy(&text[r])),
             Record::Json { .. } => self.json(name).and_then(json_text),
             Record::Delimited { header, values } => header.text(values, name),
         }
@@ -99,7 +113,9 @@ impl<'a> Record<'a> {
     /// A field's JSON value, as found (JSON) or as text (regex).
     pub fn value(&self, name: &str) -> Option<Value> {
         match self {
-            Record::Regex(_) => self.text(name).map(|s| Value::String(s.into_owned())),
+            Record::Regex(_) | Record::Spans { .. } => {
+                self.text(name).map(|s| Value::String(s.into_owned()))
+            }
             Record::Json { .. } => self.json(name).filter(|v| !v.is_null()).cloned(),
             Record::Delimited { header, values } => header.value(values, name),
         }
@@ -110,7 +126,7 @@ impl<'a> Record<'a> {
             Record::Json { item, parent } => {
                 json_path(item, name).or_else(|| parent.and_then(|p| json_path(p, name)))
             }
-            Record::Regex(_) | Record::Delimited { .. } => None,
+            Record::Regex(_) | Record::Spans { .. } | Record::Delimited { .. } => None,
         }
     }
 }

@@ -4,6 +4,7 @@
 mod cli;
 mod corpus;
 mod definitions;
+mod fast_paths;
 mod framing;
 mod golden;
 mod incidents;

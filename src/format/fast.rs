@@ -1,0 +1,577 @@
+//! Hand-written tokenizers for the busiest access-log patterns: the same fields as the
+//! pattern's regex, found without a regex engine.
+//!
+//! A definition's pattern opts in with `"fast": "<name>"`. The tokenizer either returns
+//! exactly the spans the regex would report (the same leftmost-first, greedy/lazy choices)
+//! or **declines**, and the regex decides. It never says "no match": a line it does not
+//! understand is the regex's to judge. So a tokenizer can only be wrong by accepting a
+//! line with other spans than the regex; the sample checker (`check.rs`) and the
+//! differential tests (`tests/it/fast_paths.rs`) compare both on every sample, corpus
+//! line and generated variant.
+//!
+//! How exactness is kept: every choice point of the regex (an optional group, an
+//! alternation, a quantifier that could stop early) is taken in the regex's order of
+//! preference, and a preferred option is only abandoned where it fails *locally* — where
+//! no continuation could rescue it. A failure anywhere else declines.
+//!
+//! Costs: no allocation, one pass over the line's bytes (memchr for the long runs).
+//! Regexes are compiled with ASCII classes (`\s`, `\d`, `\w` are ASCII), which is what
+//! the byte tests here implement.
+
+use memchr::memchr;
+
+/// Most fields a fast pattern may have.
+pub const MAX_FIELDS: usize = 48;
+
+/// A field's byte range in the line; `NONE` when the group did not take part.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Span(u32, u32);
+
+impl Span {
+    pub const NONE: Span = Span(u32::MAX, 0);
+
+    pub fn get(self) -> Option<std::ops::Range<usize>> {
+        (self.0 != u32::MAX).then(|| self.0 as usize..self.1 as usize)
+    }
+}
+
+pub type Spans = [Span; MAX_FIELDS];
+
+/// A tokenizer and the field names it fills (slot `i` holds `fields[i]`).
+pub struct FastPath {
+    pub name: &'static str,
+    pub fields: &'static [&'static str],
+    /// Fills the spans (all `NONE` on entry); false declines.
+    pub parse: fn(&[u8], &mut Spans) -> bool,
+}
+
+pub static FAST_PATHS: &[FastPath] = &[
+    FastPath {
+        name: "haproxy_http",
+        fields: haproxy::FIELDS,
+        parse: haproxy::parse,
+    },
+    FastPath {
+        name: "nginx_combined",
+        fields: nginx::FIELDS,
+        parse: nginx::parse,
+    },
+];
+
+pub fn by_name(name: &str) -> Option<&'static FastPath> {
+    FAST_PATHS.iter().find(|f| f.name == name)
+}
+
+impl FastPath {
+    /// The tokenizer's slots by field name, sorted by name (for binary search).
+    pub fn index(&'static self) -> &'static [(&'static str, u8)] {
+        static INDEX: std::sync::OnceLock<Vec<Vec<(&'static str, u8)>>> =
+            std::sync::OnceLock::new();
+        let all = INDEX.get_or_init(|| {
+            FAST_PATHS
+                .iter()
+                .map(|f| {
+                    let mut v: Vec<(&'static str, u8)> = f
+                        .fields
+                        .iter()
+                        .enumerate()
+                        .map(|(i, n)| (*n, i as u8))
+                        .collect();
+                    v.sort_unstable();
+                    v
+                })
+                .collect()
+        });
+        let at = FAST_PATHS
+            .iter()
+            .position(|f| std::ptr::eq(f, self))
+            .expect("a fast path is one of FAST_PATHS");
+        &all[at]
+    }
+}
+
+/// A cursor over a line's bytes.
+struct Cur<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+fn is_space(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r')
+}
+
+fn is_word(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_'
+}
+
+impl<'a> Cur<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+    fn at(&self, k: usize) -> Option<u8> {
+        self.b.get(self.i + k).copied()
+    }
+    fn lit(&mut self, c: u8) -> bool {
+        if self.peek() == Some(c) {
+            self.i += 1;
+            true
+        } else {
+            false
+        }
+    }
+    /// The maximal run of bytes satisfying `ok` (possibly empty): its span.
+    fn run(&mut self, ok: impl Fn(u8) -> bool) -> Span {
+        let start = self.i;
+        while self.peek().is_some_and(&ok) {
+            self.i += 1;
+        }
+        Span(start as u32, self.i as u32)
+    }
+    /// A non-empty maximal run.
+    fn run1(&mut self, ok: impl Fn(u8) -> bool) -> Option<Span> {
+        let s = self.run(ok);
+        (s.1 > s.0).then_some(s)
+    }
+    /// `\S+` followed by a space (consumed): the token's span.
+    fn token_sp(&mut self) -> Option<Span> {
+        let s = self.run1(|c| !is_space(c))?;
+        self.lit(b' ').then_some(s)
+    }
+    /// `-?\d+`, `\+?\d+`: an optional sign byte then digits.
+    fn signed(&mut self, sign: u8) -> Option<Span> {
+        let start = self.i;
+        if self.peek() == Some(sign) {
+            self.i += 1;
+        }
+        let d = self.run(|c| c.is_ascii_digit());
+        if d.1 == d.0 {
+            self.i = start;
+            return None;
+        }
+        Some(Span(start as u32, self.i as u32))
+    }
+    fn digits(&mut self) -> Option<Span> {
+        self.run1(|c| c.is_ascii_digit())
+    }
+    /// Exactly `n` bytes satisfying `ok`.
+    fn exactly(&mut self, n: usize, ok: impl Fn(u8) -> bool) -> bool {
+        if (0..n).all(|k| self.at(k).is_some_and(&ok)) {
+            self.i += n;
+            true
+        } else {
+            false
+        }
+    }
+    fn rest_is_space(&self) -> bool {
+        self.b[self.i..].iter().all(|&c| is_space(c))
+    }
+}
+
+/// `\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d` (CLF date and time, no zone).
+fn clf_datetime(c: &mut Cur<'_>) -> bool {
+    let d = |x: u8| x.is_ascii_digit();
+    c.exactly(2, d)
+        && c.lit(b'/')
+        && c.exactly(1, |x| x.is_ascii_uppercase())
+        && c.exactly(2, |x| x.is_ascii_lowercase())
+        && c.lit(b'/')
+        && c.exactly(4, d)
+        && c.lit(b':')
+        && c.exactly(2, d)
+        && c.lit(b':')
+        && c.exactly(2, d)
+        && c.lit(b':')
+        && c.exactly(2, d)
+}
+
+/// HAProxy's HTTP log (`parsers/haproxy_http.json`, pattern `http`).
+mod haproxy {
+    use super::*;
+
+    pub const FIELDS: &[&str] = &[
+        "syslog_ts",
+        "host",
+        "program",
+        "pid",
+        "client_ip",
+        "client_port",
+        "accept_date",
+        "frontend",
+        "ssl",
+        "backend",
+        "server",
+        "extra",
+        "tq",
+        "tw",
+        "tc",
+        "tr",
+        "tt",
+        "status",
+        "bytes",
+        "req_cookie",
+        "res_cookie",
+        "termination_state",
+        "actconn",
+        "feconn",
+        "beconn",
+        "srv_conn",
+        "retries",
+        "srv_queue",
+        "backend_queue",
+        "req_headers",
+        "res_headers",
+        "method",
+        "path",
+        "protocol",
+    ];
+    const SYSLOG_TS: usize = 0;
+    const HOST: usize = 1;
+    const PROGRAM: usize = 2;
+    const PID: usize = 3;
+    const CLIENT_IP: usize = 4;
+    const CLIENT_PORT: usize = 5;
+    const ACCEPT_DATE: usize = 6;
+    const FRONTEND: usize = 7;
+    const SSL: usize = 8;
+    const BACKEND: usize = 9;
+    const SERVER: usize = 10;
+    const EXTRA: usize = 11;
+    const TQ: usize = 12;
+    const STATUS: usize = 17;
+    const BYTES: usize = 18;
+    const REQ_COOKIE: usize = 19;
+    const RES_COOKIE: usize = 20;
+    const TERMINATION: usize = 21;
+    const ACTCONN: usize = 22;
+    const SRV_QUEUE: usize = 27;
+    const BACKEND_QUEUE: usize = 28;
+    const REQ_HEADERS: usize = 29;
+    const RES_HEADERS: usize = 30;
+    const METHOD: usize = 31;
+    const PATH: usize = 32;
+    const PROTOCOL: usize = 33;
+
+    /// `[A-Z][a-z]{2}\ [\ \d]?\d\ \d\d:\d\d:\d\d`
+    fn syslog_ts(c: &mut Cur<'_>) -> Option<Span> {
+        let start = c.i;
+        let d = |x: u8| x.is_ascii_digit();
+        let ok = c.exactly(1, |x| x.is_ascii_uppercase())
+            && c.exactly(2, |x| x.is_ascii_lowercase())
+            && c.lit(b' ')
+            // `[\ \d]?\d\ `: two places (" 4", "14") or one ("4")
+            && ((c.at(0).is_some_and(|x| x == b' ' || d(x))
+                && c.at(1).is_some_and(d)
+                && c.at(2) == Some(b' ')
+                && {
+                    c.i += 2;
+                    true
+                })
+                || c.exactly(1, d))
+            && c.lit(b' ')
+            && c.exactly(2, d)
+            && c.lit(b':')
+            && c.exactly(2, d)
+            && c.lit(b':')
+            && c.exactly(2, d);
+        ok.then_some(Span(start as u32, c.i as u32))
+    }
+
+    /// The optional syslog envelope `ts host program[pid]: `; `None` when the line does
+    /// not start with it (then the regex skips the group too).
+    fn envelope(c: &mut Cur<'_>, s: &mut Spans) -> Option<()> {
+        s[SYSLOG_TS] = syslog_ts(c)?;
+        c.lit(b' ').then_some(())?;
+        s[HOST] = c.token_sp()?;
+        s[PROGRAM] = c.run1(|x| is_word(x) || x == b'.' || x == b'-')?;
+        if c.lit(b'[') {
+            s[PID] = c.digits()?;
+            c.lit(b']').then_some(())?;
+        }
+        (c.lit(b':') && c.lit(b' ')).then_some(())
+    }
+
+    /// `-?\d+/-?\d+/-?\d+/-?\d+/\+?\d+` followed by a space.
+    fn timers(c: &mut Cur<'_>, s: &mut Spans) -> Option<()> {
+        for k in 0..4 {
+            s[TQ + k] = c.signed(b'-')?;
+            c.lit(b'/').then_some(())?;
+        }
+        s[TQ + 4] = c.signed(b'+')?;
+        c.lit(b' ').then_some(())
+    }
+
+    pub fn parse(b: &[u8], s: &mut Spans) -> bool {
+        body(b, s).is_some()
+    }
+
+    fn body(b: &[u8], s: &mut Spans) -> Option<()> {
+        let mut c = Cur { b, i: 0 };
+        // The envelope is optional and preferred: a line that starts like a syslog stamp
+        // but is not one cannot be a bare HAProxy line either (`[\w.:-]+:` cannot take
+        // the stamp's space), so anything short of a whole envelope declines.
+        if b.first().is_some_and(|x| x.is_ascii_uppercase())
+            && b.get(1).is_some_and(|x| x.is_ascii_lowercase())
+        {
+            envelope(&mut c, s)?;
+        }
+        // `[\w.:-]+:\d+\ `: the run up to the first byte outside the class, split at its
+        // last `:` (greedy), the port all digits.
+        let run = c.run1(|x| is_word(x) || x == b'.' || x == b':' || x == b'-')?;
+        c.lit(b' ').then_some(())?;
+        let tok = &b[run.0 as usize..run.1 as usize];
+        let colon = run.0 as usize + memchr::memrchr(b':', tok)?;
+        let port = Span(colon as u32 + 1, run.1);
+        if colon == run.0 as usize
+            || port.1 == port.0
+            || !b[colon + 1..run.1 as usize].iter().all(u8::is_ascii_digit)
+        {
+            return None;
+        }
+        s[CLIENT_IP] = Span(run.0, colon as u32);
+        s[CLIENT_PORT] = port;
+        // `\[date(\.\d+)?\]\ `
+        c.lit(b'[').then_some(())?;
+        let start = c.i;
+        clf_datetime(&mut c).then_some(())?;
+        if c.peek() == Some(b'.') && c.at(1).is_some_and(|x| x.is_ascii_digit()) {
+            c.i += 1;
+            c.digits()?;
+        }
+        s[ACCEPT_DATE] = Span(start as u32, c.i as u32);
+        (c.lit(b']') && c.lit(b' ')).then_some(())?;
+        // `[^\s~]+(~)?\ `
+        s[FRONTEND] = c.run1(|x| !is_space(x) && x != b'~')?;
+        if c.peek() == Some(b'~') {
+            s[SSL] = Span(c.i as u32, c.i as u32 + 1);
+            c.i += 1;
+        }
+        c.lit(b' ').then_some(())?;
+        // `[^\s/]+/\S+\ `
+        s[BACKEND] = c.run1(|x| !is_space(x) && x != b'/')?;
+        c.lit(b'/').then_some(())?;
+        s[SERVER] = c.token_sp()?;
+        // `(?:(\S+)\ )?` then the timers: the extra field is preferred, and fails only
+        // where the token after it cannot be the timers.
+        let mut probe = Cur { b, i: c.i };
+        let mut tmp = [Span::NONE; MAX_FIELDS];
+        match probe.token_sp() {
+            Some(extra) if timers(&mut probe, &mut tmp).is_some() => {
+                s[EXTRA] = extra;
+                s[TQ..TQ + 5].copy_from_slice(&tmp[TQ..TQ + 5]);
+                c.i = probe.i;
+            }
+            _ => timers(&mut c, s)?,
+        }
+        // `(\d{3}|-1)\ (\+?\d+)\ `
+        let st = c.i;
+        if !(c.exactly(3, |x| x.is_ascii_digit()) || (c.lit(b'-') && c.lit(b'1'))) {
+            return None;
+        }
+        s[STATUS] = Span(st as u32, c.i as u32);
+        c.lit(b' ').then_some(())?;
+        s[BYTES] = c.signed(b'+')?;
+        c.lit(b' ').then_some(())?;
+        s[REQ_COOKIE] = c.token_sp()?;
+        s[RES_COOKIE] = c.token_sp()?;
+        // `[-A-Za-z]{4}\ `
+        let ts = c.i;
+        c.exactly(4, |x| x == b'-' || x.is_ascii_alphabetic())
+            .then_some(())?;
+        s[TERMINATION] = Span(ts as u32, c.i as u32);
+        c.lit(b' ').then_some(())?;
+        // `\d+/\d+/\d+/\d+/\+?\d+\ \d+/\d+`
+        for k in 0..4 {
+            s[ACTCONN + k] = c.digits()?;
+            c.lit(b'/').then_some(())?;
+        }
+        s[ACTCONN + 4] = c.signed(b'+')?;
+        c.lit(b' ').then_some(())?;
+        s[SRV_QUEUE] = c.digits()?;
+        c.lit(b'/').then_some(())?;
+        s[BACKEND_QUEUE] = c.digits()?;
+        // `(?:\ \{([^}]*)\}?)?`: a cut header block runs to the end of the line.
+        if c.peek() == Some(b' ') && c.at(1) == Some(b'{') {
+            c.i += 2;
+            s[REQ_HEADERS] = c.run(|x| x != b'}');
+            c.lit(b'}');
+        }
+        // `(?:\ \{([^}]*)\})?`: only with its closing brace.
+        if c.peek() == Some(b' ') && c.at(1) == Some(b'{') {
+            if let Some(end) = memchr(b'}', &b[c.i + 2..]) {
+                s[RES_HEADERS] = Span(c.i as u32 + 2, (c.i + 2 + end) as u32);
+                c.i += 2 + end + 1;
+            }
+        }
+        // `(?:\ "([A-Z]+)\ (\S+?)(?:\ (HTTP/[\d.]+))?"?)?\s*$`
+        if c.peek() == Some(b' ') && c.at(1) == Some(b'"') {
+            c.i += 2;
+            s[METHOD] = c.run1(|x| x.is_ascii_uppercase())?;
+            c.lit(b' ').then_some(())?;
+            let path = c.run1(|x| !is_space(x))?;
+            // The lazy path ends as early as the rest allows: before a final `"` when
+            // only spaces follow it, else at the end of the token.
+            let tail_quote = b[path.1 as usize - 1] == b'"' && path.1 - path.0 >= 2;
+            if tail_quote && c.rest_is_space() {
+                s[PATH] = Span(path.0, path.1 - 1);
+                return Some(());
+            }
+            s[PATH] = path;
+            // `(?:\ (HTTP/[\d.]+))?` is preferred; then `"?\s*$`.
+            if c.peek() == Some(b' ') && b[c.i + 1..].starts_with(b"HTTP/") {
+                let save = c.i;
+                c.i += 6;
+                let v = c.run(|x| x.is_ascii_digit() || x == b'.');
+                if v.1 > v.0 {
+                    s[PROTOCOL] = Span(save as u32 + 1, v.1);
+                    c.lit(b'"');
+                    if c.rest_is_space() {
+                        return Some(());
+                    }
+                    // A longer protocol run cannot help; without it the rest is
+                    // ` HTTP/…`, not spaces: the regex's own backtracking ends the same
+                    // way only if a shorter version run fits, which it cannot.
+                    return None;
+                }
+                c.i = save;
+            }
+            c.lit(b'"');
+        }
+        c.rest_is_space().then_some(())
+    }
+}
+
+/// nginx's combined log (`parsers/nginx_access.json`, pattern `combined`).
+mod nginx {
+    use super::*;
+
+    pub const FIELDS: &[&str] = &[
+        "forwarded",
+        "client_ip",
+        "ident",
+        "user",
+        "time",
+        "method",
+        "path",
+        "protocol",
+        "bad_request",
+        "status",
+        "bytes",
+        "referer",
+        "user_agent",
+        "rest",
+    ];
+    const FORWARDED: usize = 0;
+    const CLIENT_IP: usize = 1;
+    const IDENT: usize = 2;
+    const USER: usize = 3;
+    const TIME: usize = 4;
+    const METHOD: usize = 5;
+    const PATH: usize = 6;
+    const PROTOCOL: usize = 7;
+    const BAD_REQUEST: usize = 8;
+    const STATUS: usize = 9;
+    const BYTES: usize = 10;
+    const REFERER: usize = 11;
+    const USER_AGENT: usize = 12;
+    const REST: usize = 13;
+
+    pub fn parse(b: &[u8], s: &mut Spans) -> bool {
+        body(b, s).is_some()
+    }
+
+    /// `"([^"]*)"` at the cursor: the inside's span.
+    fn quoted(c: &mut Cur<'_>) -> Option<Span> {
+        c.lit(b'"').then_some(())?;
+        let end = c.i + memchr(b'"', &c.b[c.i..])?;
+        let s = Span(c.i as u32, end as u32);
+        c.i = end + 1;
+        Some(s)
+    }
+
+    fn body(b: &[u8], s: &mut Spans) -> Option<()> {
+        let mut c = Cur { b, i: 0 };
+        // `^(.*?)\s*`: the lazy prefix is tried empty first; a line that does not parse
+        // with it empty declines (the regex then looks for a later start).
+        s[FORWARDED] = Span(0, 0);
+        c.run(is_space);
+        // `([^\s,"]+)\ (\S+)\ (\S+)\ `
+        s[CLIENT_IP] = c.run1(|x| !is_space(x) && x != b',' && x != b'"')?;
+        c.lit(b' ').then_some(())?;
+        s[IDENT] = c.token_sp()?;
+        s[USER] = c.token_sp()?;
+        // `\[(date\ [-+]\d{4})\]\ `
+        c.lit(b'[').then_some(())?;
+        let t = c.i;
+        let ok = clf_datetime(&mut c)
+            && c.lit(b' ')
+            && (c.lit(b'-') || c.lit(b'+'))
+            && c.exactly(4, |x| x.is_ascii_digit());
+        ok.then_some(())?;
+        s[TIME] = Span(t as u32, c.i as u32);
+        (c.lit(b']') && c.lit(b' ')).then_some(())?;
+        // `"(?:method\ path(?:\ protocol)?|bad_request)"\ `: both alternatives close at
+        // the first `"` after the opening one, so the first is taken when it fits there.
+        c.lit(b'"').then_some(())?;
+        let open = c.i;
+        let close = open + memchr(b'"', &b[open..])?;
+        let mut r = Cur {
+            b: &b[..close],
+            i: open,
+        };
+        let first = (|| {
+            let m = r.run1(|x| x.is_ascii_uppercase())?;
+            r.lit(b' ').then_some(())?;
+            let p = r.run1(|x| !is_space(x))?;
+            let proto = if r.lit(b' ') {
+                Some(Span(r.i as u32, close as u32))
+            } else if r.i == close {
+                None
+            } else {
+                return None;
+            };
+            Some((m, p, proto))
+        })();
+        match first {
+            Some((m, p, proto)) => {
+                s[METHOD] = m;
+                s[PATH] = p;
+                if let Some(pr) = proto {
+                    s[PROTOCOL] = pr;
+                }
+            }
+            None => s[BAD_REQUEST] = Span(open as u32, close as u32),
+        }
+        c.i = close + 1;
+        c.lit(b' ').then_some(())?;
+        // `(\d{3})\ (\d+|-)`
+        let st = c.i;
+        c.exactly(3, |x| x.is_ascii_digit()).then_some(())?;
+        s[STATUS] = Span(st as u32, c.i as u32);
+        c.lit(b' ').then_some(())?;
+        s[BYTES] = match c.digits() {
+            Some(d) => d,
+            None if c.lit(b'-') => Span(c.i as u32 - 1, c.i as u32),
+            None => return None,
+        };
+        // `(?:\ "([^"]*)"\ "([^"]*)")?(.*)$`: the rest always matches, so the pair is
+        // taken exactly when it is there.
+        let save = c.i;
+        let pair = (|| {
+            c.lit(b' ').then_some(())?;
+            let r = quoted(&mut c)?;
+            c.lit(b' ').then_some(())?;
+            let u = quoted(&mut c)?;
+            Some((r, u))
+        })();
+        match pair {
+            Some((r, u)) => {
+                s[REFERER] = r;
+                s[USER_AGENT] = u;
+            }
+            None => c.i = save,
+        }
+        s[REST] = Span(c.i as u32, b.len() as u32);
+        // `.` does not match `\n`: a line holding one is the regex's.
+        memchr(b'\n', &b[c.i..]).is_none().then_some(())
+    }
+}

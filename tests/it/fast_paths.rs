@@ -1,0 +1,218 @@
+//! The fast tokenizers (`src/format/fast.rs`) against the regexes they stand in for: on
+//! every line of the corpus and the samples, and on mutated variants, a tokenizer that
+//! accepts a line must report exactly the regex's fields.
+
+use std::io::Read;
+use std::path::Path;
+
+use coroner::format::Registry;
+use proptest::prelude::*;
+
+use crate::support::{corpus, root};
+
+static REG: std::sync::LazyLock<Registry> =
+    std::sync::LazyLock::new(|| Registry::builtin().unwrap());
+
+fn lines_of(path: &Path) -> Vec<String> {
+    let mut raw = Vec::new();
+    std::fs::File::open(path)
+        .unwrap()
+        .read_to_end(&mut raw)
+        .unwrap();
+    if raw.starts_with(&[0x1f, 0x8b]) {
+        let mut out = Vec::new();
+        flate2::read::MultiGzDecoder::new(&raw[..])
+            .read_to_end(&mut out)
+            .unwrap();
+        raw = out;
+    }
+    String::from_utf8_lossy(&raw)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// (format id, files whose lines exercise its tokenizer)
+fn cases() -> Vec<(&'static str, Vec<std::path::PathBuf>)> {
+    let in_dir = |d: std::path::PathBuf| -> Vec<std::path::PathBuf> {
+        let mut v: Vec<_> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        v.sort();
+        v
+    };
+    let samples = |sub: &str| -> Vec<std::path::PathBuf> {
+        let mut v = Vec::new();
+        for s in in_dir(root().join("samples")) {
+            let logs = s.join("logs");
+            if !logs.is_dir() {
+                continue;
+            }
+            for host in in_dir(logs) {
+                let d = host.join(sub);
+                if d.is_dir() {
+                    v.extend(in_dir(d).into_iter().filter(|p| {
+                        p.file_name()
+                            .is_some_and(|n| n.to_string_lossy().starts_with("access"))
+                    }));
+                } else if host.join(format!("{sub}.log")).exists() {
+                    for p in in_dir(host.clone()) {
+                        if p.file_name()
+                            .is_some_and(|n| n.to_string_lossy().starts_with(sub))
+                        {
+                            v.push(p);
+                        }
+                    }
+                }
+            }
+        }
+        v
+    };
+    let mut haproxy = in_dir(corpus("haproxy"));
+    haproxy.extend(samples("haproxy"));
+    let mut nginx = in_dir(corpus("nginx_access"));
+    nginx.extend(in_dir(corpus("apache_access")));
+    nginx.extend(samples("nginx"));
+    vec![("haproxy_http", haproxy), ("nginx_access", nginx)]
+}
+
+#[test]
+fn tokenizers_agree_with_their_regexes_on_every_real_line() {
+    let reg = &*REG;
+    for (id, files) in cases() {
+        let f = reg.get(id).unwrap();
+        let patterns = f.fast_patterns();
+        assert!(!patterns.is_empty(), "{id} has a tokenizer");
+        let (mut lines, mut accepted, mut regex_matched) = (0usize, 0usize, 0usize);
+        for path in &files {
+            for line in lines_of(path) {
+                lines += 1;
+                for &p in &patterns {
+                    let (fast, regex) = f.fast_vs_regex(p, &line).unwrap();
+                    regex_matched += !regex.is_empty() as usize;
+                    if let Some(fast) = fast {
+                        accepted += 1;
+                        assert_eq!(fast, regex, "{id}: {}: {line}", path.display());
+                    }
+                }
+            }
+        }
+        assert!(lines > 1000, "{id}: {lines} lines read");
+        // The tokenizers must carry the load: nearly every line the regex takes is theirs.
+        assert!(
+            accepted * 100 >= regex_matched * 95,
+            "{id}: the tokenizer accepted {accepted} of the {regex_matched} lines the regex takes ({lines} lines)"
+        );
+    }
+}
+
+/// Lines that stress the choice points: optional envelope and extra field, cut header
+/// blocks, requests without protocol or with a closing quote only, bad requests.
+#[test]
+fn tokenizers_agree_on_edge_lines() {
+    let reg = &*REG;
+    let haproxy = reg.get("haproxy_http").unwrap();
+    let nginx = reg.get("nginx_access").unwrap();
+    let hap = [
+        r#"10.0.0.1:4567 [04/Apr/2024:22:00:01.123] fe be/s1 0/0/1/2/3 200 512 - - ---- 1/1/0/0/0 0/0 "GET /a HTTP/1.1""#,
+        r#"10.0.0.1:4567 [04/Apr/2024:22:00:01.123] fe~ be/s1 X-extra 0/0/1/2/3 200 512 - - ---- 1/1/0/0/+1 0/0 {h1|h2} {r1} "GET /a HTTP/1.1""#,
+        r#"Apr  4 22:00:01 lb1 haproxy[12]: ::1:39344 [04/Apr/2024:22:00:01] fe be/<NOSRV> -1/-1/-1/-1/+0 503 +212 - - SC-- 0/0/0/0/0 0/0 "GET /x""#,
+        r#"Apr 14 22:00:01 lb1 haproxy: 1.2.3.4:1 [04/Apr/2024:22:00:01.5] fe be/s 1/2/3/4/5 -1 0 - - CD-- 1/1/1/1/0 0/0 {cut header"#,
+        r#"1.2.3.4:1 [04/Apr/2024:22:00:01.5] fe be/s 1/2/3/4/5 200 0 - - ---- 1/1/1/1/0 0/0 "GET /a"b""#,
+        r#"1.2.3.4:1 [04/Apr/2024:22:00:01.5] fe be/s 1/2/3/4/5 200 0 - - ---- 1/1/1/1/0 0/0 "GET /a HTTP/1.1 trailing""#,
+        r#"1.2.3.4:1 [04/Apr/2024:22:00:01.5] fe be/s 1/2/3/4/5 200 0 - - ---- 1/1/1/1/0 0/0 "GET ""#,
+        r#"1.2.3.4:1 [04/Apr/2024:22:00:01.5] fe be/s 1/2/3/4/5 2000 0 - - ---- 1/1/1/1/0 0/0"#,
+        r#"1.2.3.4:1 [04/Apr/2024:22:00:01.5] fe be/s 1/2/3/4/5 1/2/3/4/5 200 0 - - ---- 1/1/1/1/0 0/0"#,
+        r#"host:name:99 [04/Apr/2024:22:00:01.5] fe be/s 1/2/3/4/5 200 0 - - ---- 1/1/1/1/0 0/0   "#,
+    ];
+    for l in hap {
+        if let Some((Some(fast), regex)) = haproxy.fast_vs_regex(0, l) {
+            assert_eq!(fast, regex, "{l}");
+        }
+    }
+    for l in [hap[0], hap[1], hap[2], hap[3]] {
+        assert!(
+            haproxy.fast_vs_regex(0, l).unwrap().0.is_some(),
+            "accepted: {l}"
+        );
+    }
+    let ngx = [
+        r#"1.2.3.4 - - [04/Apr/2024:22:00:01 +0000] "GET /a HTTP/1.1" 200 12 "-" "curl/8""#,
+        r#"1.2.3.4 - bob [04/Apr/2024:22:00:01 -0700] "-" 400 0 "-" "-""#,
+        r#"1.2.3.4 - - [04/Apr/2024:22:00:01 +0000] "GET  /a" 200 - "-""#,
+        r#"1.2.3.4 - - [04/Apr/2024:22:00:01 +0000] "GET /a" 200 12 extra"#,
+        r#"  1.2.3.4 - - [04/Apr/2024:22:00:01 +0000] "\x16\x03" 400 157 "-" "-" rt=0.1"#,
+        r#"example.com 1.2.3.4 - - [04/Apr/2024:22:00:01 +0000] "GET / HTTP/1.1" 200 1 "-" "-""#,
+        r#"10.0.0.1, 1.2.3.4 - - [04/Apr/2024:22:00:01 +0000] "GET / HTTP/1.1" 200 1 "-" "-""#,
+    ];
+    for l in ngx {
+        if let Some((Some(fast), regex)) = nginx.fast_vs_regex(0, l) {
+            assert_eq!(fast, regex, "{l}");
+        }
+    }
+    for l in [ngx[0], ngx[1], ngx[2], ngx[3], ngx[4]] {
+        assert!(
+            nginx.fast_vs_regex(0, l).unwrap().0.is_some(),
+            "accepted: {l}"
+        );
+    }
+}
+
+/// Pieces the generated lines are made of: real field shapes and the bytes that sit at
+/// the tokenizers' decision points.
+fn piece() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just(" ".to_string()),
+        Just("  ".to_string()),
+        Just("\"".to_string()),
+        Just("{".to_string()),
+        Just("}".to_string()),
+        Just("/".to_string()),
+        Just(":".to_string()),
+        Just("~".to_string()),
+        Just("-".to_string()),
+        Just("+".to_string()),
+        Just("[".to_string()),
+        Just("]".to_string()),
+        Just(",".to_string()),
+        Just("\t".to_string()),
+        Just("é".to_string()),
+        Just("HTTP/1.1".to_string()),
+        Just("GET".to_string()),
+        "[0-9]{1,4}",
+        "[a-z]{1,5}",
+        "[A-Z][a-z]{2}",
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+    /// A real line with a stretch replaced by random pieces.
+    #[test]
+    fn tokenizers_agree_on_mutated_lines(
+        which in 0usize..4,
+        at in 0usize..400,
+        cut in 0usize..40,
+        insert in proptest::collection::vec(piece(), 0..6),
+    ) {
+        let base = [
+            ("haproxy_http", r#"Apr  4 22:00:01 lb1 haproxy[12]: 10.0.0.1:4567 [04/Apr/2024:22:00:01.123] fe~ be/s1 0/0/1/2/3 200 512 - - ---- 1/1/0/0/0 0/0 {h1|h2} {r1} "GET /a?b=c HTTP/1.1""#),
+            ("haproxy_http", r#"::1:39344 [04/Apr/2024:22:00:01] fe be/<NOSRV> -1/-1/-1/-1/+0 503 +212 - - SC-- 0/0/0/0/0 0/0 "GET /x""#),
+            ("nginx_access", r#"1.2.3.4 - bob [04/Apr/2024:22:00:01 -0700] "GET /a HTTP/1.1" 502 157 "http://r/" "Mozilla/5.0 (X11)" rt=0.1"#),
+            ("nginx_access", r#"1.2.3.4 - - [04/Apr/2024:22:00:01 +0000] "-" 400 0 "-" "-""#),
+        ];
+        let (id, line) = base[which];
+        let at = at.min(line.len());
+        let at = (0..=at).rev().find(|&i| line.is_char_boundary(i)).unwrap_or(0);
+        let end = (at + cut).min(line.len());
+        let end = (end..=line.len()).find(|&i| line.is_char_boundary(i)).unwrap();
+        let mutated = format!("{}{}{}", &line[..at], insert.concat(), &line[end..]);
+        let reg = &*REG;
+        let f = reg.get(id).unwrap();
+        if let Some((Some(fast), regex)) = f.fast_vs_regex(0, &mutated) {
+            prop_assert_eq!(fast, regex, "{}", mutated);
+        }
+    }
+}
