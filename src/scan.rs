@@ -337,14 +337,7 @@ fn first_dated(opts: &ScanOptions, d: &Detection, texts: &[String]) -> Option<Na
         }
         let header = parser.header();
         let view = LineView::with_header(t, &header);
-        match parser.parse(&view).ok()?.1.time.ok()?.0 {
-            RawTime::Instant(ns) => Some(ns),
-            RawTime::Local {
-                dt,
-                year_known: true,
-            } => dt.and_utc().timestamp_nanos_opt(),
-            RawTime::Local { .. } | RawTime::Previous => None,
-        }
+        parser.parse(&view).ok()?.1.time.ok()?.0.dated()
     })
 }
 
