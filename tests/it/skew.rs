@@ -3,11 +3,12 @@
 //! ahead. `coroner` must find the offset, say how to apply it, apply it with
 //! `--auto-skew`, leave unrelated sources alone, and let an explicit `--skew` win.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
-use crate::support::{coroner, timeline_json, write};
+use crate::support::{coroner, events_cli, timeline_json, write};
 
 const MS: i64 = 1_000_000;
 /// 2024-04-04T22:00:00Z
@@ -152,19 +153,10 @@ fn s(p: &Path) -> &str {
 }
 
 /// `coroner events ARGS`: (source, line) → (instant in ns, time flags).
-fn events(args: &[&str]) -> std::collections::HashMap<(String, u64), (i64, Vec<String>)> {
-    let out = coroner().arg("events").args(args).output().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| {
-            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+fn events(args: &[&str]) -> HashMap<(String, u64), (i64, Vec<String>)> {
+    events_cli(args)
+        .into_iter()
+        .map(|v| {
             let ts = DateTime::parse_from_rfc3339(v["ts"].as_str().unwrap())
                 .unwrap()
                 .timestamp_nanos_opt()
@@ -173,21 +165,25 @@ fn events(args: &[&str]) -> std::collections::HashMap<(String, u64), (i64, Vec<S
                 .as_array()
                 .map(|a| a.iter().map(|f| f.as_str().unwrap().to_string()).collect())
                 .unwrap_or_default();
-            (
-                (
-                    v["source"].as_str().unwrap().to_string(),
-                    v["line"].as_u64().unwrap(),
-                ),
-                (ts, flags),
-            )
+            let at = (
+                v["source"].as_str().unwrap().to_string(),
+                v["line"].as_u64().unwrap(),
+            );
+            (at, (ts, flags))
         })
         .collect()
+}
+
+/// The `time` object of the source read from `input`.
+fn time_of<'v>(v: &'v serde_json::Value, input: &Path) -> &'v serde_json::Value {
+    let sources = v["sources"].as_array().unwrap();
+    &sources.iter().find(|x| x["input"] == s(input)).unwrap()["time"]
 }
 
 /// For every shared request: the Envoy event's instant minus the HAProxy event's.
 fn gaps(
     reqs: &[Req],
-    ev: &std::collections::HashMap<(String, u64), (i64, Vec<String>)>,
+    ev: &HashMap<(String, u64), (i64, Vec<String>)>,
     lb: &Path,
     app: &Path,
 ) -> Vec<i64> {
@@ -291,14 +287,9 @@ fn auto_skew_puts_both_sources_on_one_clock() {
     let e = &v["clock_skew"]["estimates"][0];
     assert_eq!(e["applied"], true);
     assert_eq!(v["clock_skew"]["auto"], true);
-    let app_source = v["sources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|x| x["input"] == s(&app))
-        .unwrap();
-    assert_eq!(app_source["time"]["skew_from"], "--auto-skew");
-    let applied = app_source["time"]["skew_s"].as_f64().unwrap();
+    let time = time_of(&v, &app);
+    assert_eq!(time["skew_from"], "--auto-skew");
+    let applied = time["skew_s"].as_f64().unwrap();
     assert!((applied + 2.5).abs() < 0.05, "{applied}");
 }
 
@@ -357,14 +348,9 @@ fn an_explicit_skew_wins_over_the_estimate() {
         .parse()
         .unwrap();
     assert!((total - (-1.0 - offset)).abs() < 0.001, "{e}");
-    let app_source = v["sources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|x| x["input"] == s(&app))
-        .unwrap();
-    assert_eq!(app_source["time"]["skew_from"], "--skew");
-    assert_eq!(app_source["time"]["skew_s"], -1.0);
+    let time = time_of(&v, &app);
+    assert_eq!(time["skew_from"], "--skew");
+    assert_eq!(time["skew_s"], -1.0);
 }
 
 #[test]

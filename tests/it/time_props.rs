@@ -21,7 +21,7 @@ use coroner::Config;
 use proptest::prelude::*;
 
 use crate::corpus::args;
-use crate::support::{coroner, corpus, timeline_json, write};
+use crate::support::{coroner, corpus, events_cli, timeline_json, write};
 
 const NS: Nanos = 1_000_000_000;
 
@@ -160,22 +160,6 @@ fn with(tz: Option<&str>, year: Option<i32>) -> impl FnOnce(&mut coroner::cli::I
         a.tz = tz;
         a.year = year;
     }
-}
-
-/// `coroner events ARGS` as JSON values, one per event.
-fn events_cli(args: &[&str]) -> Vec<serde_json::Value> {
-    let out = coroner().arg("events").args(args).output().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
 }
 
 /// `(line, ts, time flags)` of each event of `coroner events`, by line number.
@@ -1181,6 +1165,43 @@ fn dec_31_to_jan_1_in_a_gzip_whose_header_mtime_anchors_the_year() {
     let s = new_year_source(&path, &[]);
     assert_eq!(s["compression"], "gzip");
     assert_eq!(s["time"]["year_from"], "gzip header mtime");
+}
+
+/// A host whose clock was reset (a dead RTC battery, a VM restored from a snapshot): its
+/// syslog jumps back by days without a Dec → Jan step. The times are kept as written, the
+/// jump is counted and said out loud, and no year is moved.
+#[test]
+fn a_jump_back_of_more_than_a_day_is_reported_as_a_clock_reset() {
+    let text = "\
+Jun 10 14:02:11 lb01 kernel: [812345.120000] EXT4-fs error (device sda1): ext4_find_entry:1455: inode #2: comm haproxy: reading directory lblock 0
+Jun 10 14:02:12 lb01 systemd[1]: Stopping HAProxy Load Balancer...
+Mar  1 00:00:07 lb01 systemd[1]: Starting HAProxy Load Balancer...
+Mar  1 00:00:08 lb01 systemd[1]: Started HAProxy Load Balancer.
+";
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "lb01/syslog", text.as_bytes());
+    assert_eq!(
+        new_year_events(&path, &["--year", "2024"]),
+        [
+            "2024-06-10T14:02:11Z",
+            "2024-06-10T14:02:12Z",
+            "2024-03-01T00:00:07Z",
+            "2024-03-01T00:00:08Z",
+        ]
+    );
+    let s = new_year_source(&path, &["--year", "2024"]);
+    assert_eq!(s["time"]["clock_jumps_back"], 1);
+    assert_eq!(s["time"]["year_rollovers"], 0);
+    let out = coroner()
+        .args(["timeline", "--year", "2024"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("clock jumps back by more than a day 1 time(s)"),
+        "{stderr}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------
