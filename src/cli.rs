@@ -73,6 +73,12 @@ pub struct InputArgs {
     #[arg(long, value_name = "GLOB=±DURATION")]
     pub skew: Vec<String>,
 
+    /// Estimate the clock skew between sources that logged the same requests (always
+    /// reported) and apply it: files are read twice; stdin is read once, so its skew is
+    /// only reported. An explicit --skew for a source wins
+    #[arg(long = "auto-skew")]
+    pub auto_skew: bool,
+
     /// Read every input as this format (see `coroner formats`) instead of detecting it
     #[arg(long = "log-format", value_name = "NAME")]
     pub log_format: Option<String>,

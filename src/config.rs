@@ -18,6 +18,8 @@ pub struct Config {
     pub source_zones: Vec<(GlobMatcher, Tz)>,
     pub year: Option<i32>,
     pub skews: Vec<(GlobMatcher, Nanos)>,
+    /// Apply the estimated clock skews (`--auto-skew`).
+    pub auto_skew: bool,
     pub log_format: Option<String>,
     pub parsers: Option<PathBuf>,
     pub since: Option<Nanos>,
@@ -86,6 +88,7 @@ impl Config {
             source_zones,
             year: a.year,
             skews,
+            auto_skew: a.auto_skew,
             log_format: a.log_format.clone(),
             parsers: a.parsers.clone(),
             since: instant("--since", &a.since)?,
@@ -108,12 +111,17 @@ impl Config {
             .or(self.zone)
     }
 
-    /// The skew of a source: the first `--skew` that matches.
+    /// The skew of a source: the first `--skew` that matches, else none.
     pub fn skew_for(&self, source: &str) -> Nanos {
+        self.explicit_skew(source).unwrap_or(0)
+    }
+
+    /// The first `--skew` that matches a source, if any.
+    pub fn explicit_skew(&self, source: &str) -> Option<Nanos> {
         self.skews
             .iter()
             .find(|(g, _)| matches(g, source))
-            .map_or(0, |(_, d)| *d)
+            .map(|(_, d)| *d)
     }
 }
 

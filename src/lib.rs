@@ -11,16 +11,21 @@
 //! 4. **parse** ([`format::Format`]): declarative definitions (`parsers/*.json`) turn a
 //!    line into an [`event::Event`] — classified kind, request roles, typed fields.
 //! 5. **time** ([`time`]): one UTC clock — zones, yearless stamps, epochs, skew.
+//!    With `--auto-skew`, the files are read once before, only to estimate the skew
+//!    between sources that logged the same requests ([`clocks`]), then read again with it.
 //! 6. **order** ([`merge`]): a bounded reorder window per source, then a k-way merge by
 //!    (time, source, line).
 //! 7. **sink**: the command's consumer (NDJSON writer, timeline collector); requests are
 //!    meanwhile folded into per-second buckets per source ([`impact`]), merged at the end.
-//! 8. **analysis** ([`impact::analyse`], [`timeline`]): windows, baseline, incidents,
+//! 8. **clocks** ([`clocks`]): the skew between sources that logged the same requests,
+//!    estimated from each source's request sample, reported in every output.
+//! 9. **analysis** ([`impact::analyse`], [`timeline`]): windows, baseline, incidents,
 //!    markers, figures.
 //!
 //! Every line read is accounted for: `lines = parsed + rejected`, per source.
 
 pub mod cli;
+pub mod clocks;
 pub mod cmd;
 pub mod config;
 pub mod event;
@@ -40,9 +45,11 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::{anyhow, Context, Result};
 
+use clocks::ClockSkew;
 pub use config::Config;
 use event::{Event, Nanos};
 use format::Registry;
+use input::{Input, InputKind};
 use scan::{prepare, scan, year_source, ScanOptions, SourceStats};
 use time::ClockSettings;
 
@@ -55,6 +62,8 @@ pub struct Run {
     pub sources: Vec<SourceStats>,
     /// Every source's request buckets, merged.
     pub buckets: impact::Buckets,
+    /// The skew between sources that logged the same requests.
+    pub clocks: ClockSkew,
     pub warnings: Vec<String>,
     /// Some input was unreadable or damaged: exit code 2.
     pub damaged: bool,
@@ -104,7 +113,7 @@ pub fn read<E: Send>(
             Some(Arc::new(Mutex::new(w)))
         }
     };
-    let opts = Arc::new(ScanOptions {
+    let opts = ScanOptions {
         registry,
         forced_format,
         max_line: cfg.max_line,
@@ -114,7 +123,7 @@ pub fn read<E: Send>(
         until: cfg.until,
         forward_requests,
         rejects: rejects.clone(),
-    });
+    };
 
     // 1. inputs
     let (inputs, problems) = input::discover(&cfg.inputs);
@@ -123,6 +132,91 @@ pub fn read<E: Send>(
         warnings: problems,
         ..Run::default()
     };
+
+    // 5. --auto-skew: a first read of the files, for their request samples only
+    let estimated = if cfg.auto_skew {
+        let files: Vec<Input> = inputs
+            .iter()
+            .filter(|i| i.kind != InputKind::Stdin)
+            .cloned()
+            .collect();
+        let quiet = ScanOptions {
+            registry: opts.registry.clone(),
+            forward_requests: false,
+            rejects: None,
+            ..opts
+        };
+        let first = pass(cfg, files, quiet, &|_| None, |_| Ok::<(), E>(()))?;
+        let mut c = clocks::estimate(&first.sources, None);
+        c.decide(cfg);
+        Some(c)
+    } else {
+        None
+    };
+
+    // 2–7. the read
+    let applied = |name: &str| estimated.as_ref().and_then(|c| c.applied_to(name));
+    let read = pass(cfg, inputs, opts, &applied, &mut sink)?;
+    run.sources = read.sources;
+    run.buckets = read.buckets;
+
+    // 8. clocks
+    let reference = estimated.as_ref().and_then(|c| c.reference.clone());
+    let mut found = clocks::estimate(&run.sources, reference.as_deref());
+    found.decide(cfg);
+    run.clocks = match estimated {
+        Some(mut c) => {
+            c.add_unseen(found);
+            c
+        }
+        None => found,
+    };
+    for s in &mut run.sources {
+        s.time.skew_from = if cfg.explicit_skew(&s.input).is_some() {
+            Some("--skew")
+        } else if run.clocks.applied_to(&s.input).is_some() {
+            Some("--auto-skew")
+        } else {
+            None
+        };
+        s.requests_sample = Default::default();
+    }
+
+    if let Some(r) = rejects {
+        if let Ok(mut w) = r.lock() {
+            w.flush().context("writing --rejects")?;
+        }
+    }
+    for s in &run.sources {
+        run.damaged |= s.damaged();
+        run.warnings.extend(source_warnings(s));
+    }
+    if cfg.auto_skew && run.sources.iter().any(|s| s.input == "-") {
+        run.warnings.push(
+            "--auto-skew: stdin is read once, so it is not shifted (its estimate, if any, is reported); save it to a file to have it shifted".into(),
+        );
+    }
+    Ok((run, read.sunk))
+}
+
+/// What one read of the inputs gives back.
+struct Pass<E> {
+    sources: Vec<SourceStats>,
+    buckets: impact::Buckets,
+    sunk: Result<(), E>,
+}
+
+/// Reads `inputs` once: opens, decodes and detects them all, sets each source's clock
+/// (`auto_skew`: the skew `--auto-skew` applies to a source, unless `--skew` names it),
+/// then parses and orders each source on its own thread and merges them into `sink`.
+fn pass<E: Send>(
+    cfg: &Config,
+    inputs: Vec<Input>,
+    opts: ScanOptions,
+    auto_skew: &dyn Fn(&str) -> Option<Nanos>,
+    mut sink: impl FnMut(Event) -> Result<(), E>,
+) -> Result<Pass<E>> {
+    let opts = Arc::new(opts);
     let progress = progress::Progress::start(cfg.progress, inputs.iter().map(|i| i.size).sum());
     let rt = tokio::runtime::Builder::new_multi_thread()
         .max_blocking_threads(inputs.len() + 4)
@@ -158,10 +252,14 @@ pub fn read<E: Send>(
                 .filter(|(j, _)| *j != i)
                 .filter_map(|(_, d)| *d)
                 .min();
+            let name = &p.input.name;
             ClockSettings {
-                zone: cfg.zone_for(&p.input.name),
+                zone: cfg.zone_for(name),
                 year: year_source(cfg.year, p, others, cfg.now),
-                skew: cfg.skew_for(&p.input.name),
+                skew: cfg
+                    .explicit_skew(name)
+                    .or_else(|| auto_skew(name))
+                    .unwrap_or(0),
             }
         })
         .collect();
@@ -182,24 +280,20 @@ pub fn read<E: Send>(
     let sunk = merge::kway(receivers.len(), |i| receivers[i].blocking_recv(), &mut sink);
     drop(receivers);
 
+    let mut out = Pass {
+        sources: Vec::new(),
+        buckets: impact::Buckets::default(),
+        sunk,
+    };
     for h in handles {
         let (stats, buckets) = rt
             .block_on(h)
             .map_err(|e| anyhow!("a source failed: {e}"))?;
-        run.sources.push(stats);
-        run.buckets.merge(buckets);
+        out.sources.push(stats);
+        out.buckets.merge(buckets);
     }
     progress.finish();
-    if let Some(r) = rejects {
-        if let Ok(mut w) = r.lock() {
-            w.flush().context("writing --rejects")?;
-        }
-    }
-    for s in &run.sources {
-        run.damaged |= s.damaged();
-        run.warnings.extend(source_warnings(s));
-    }
-    Ok((run, sunk))
+    Ok(out)
 }
 
 /// What a source's reading has to tell the user.

@@ -26,7 +26,9 @@ use crate::input::document::{self, Shape, DOCUMENT_LIMIT};
 use crate::input::export::ExportReader;
 use crate::input::{open, Chunk, ChunkKind, Compression, Input, LineReader, Tape};
 use crate::merge::Reorder;
-use crate::time::{ClockSettings, RawTime, SourceClock, YearSource};
+use crate::time::{
+    request_key, ClockSettings, Observation, RawTime, Sampler, SourceClock, YearSource,
+};
 
 /// Lines looked at to detect a source's format.
 const DETECT_LINES: usize = 200;
@@ -89,6 +91,10 @@ pub struct SourceStats {
     /// Why reading stopped early or never started, with the byte offset.
     pub damage: Option<String>,
     pub reject_examples: Vec<RejectExample>,
+    /// A bounded sample of the source's requests, to estimate clock skew against other
+    /// sources ([`crate::clocks`]).
+    #[serde(skip)]
+    pub requests_sample: Sampler,
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -97,6 +103,8 @@ pub struct TimeAssumptions {
     pub year_inferred: u64,
     pub year_from: Option<String>,
     pub skew_s: f64,
+    /// Where a non-zero skew came from: `--skew` or `--auto-skew` (set by the run).
+    pub skew_from: Option<&'static str>,
     pub year_rollovers: u32,
     pub clock_jumps_back: usize,
 }
@@ -337,14 +345,7 @@ fn first_dated(opts: &ScanOptions, d: &Detection, texts: &[String]) -> Option<Na
         }
         let header = parser.header();
         let view = LineView::with_header(t, &header);
-        match parser.parse(&view).ok()?.1.time.ok()?.0 {
-            RawTime::Instant(ns) => Some(ns),
-            RawTime::Local {
-                dt,
-                year_known: true,
-            } => dt.and_utc().timestamp_nanos_opt(),
-            RawTime::Local { .. } | RawTime::Previous => None,
-        }
+        parser.parse(&view).ok()?.1.time.ok()?.0.dated()
     })
 }
 
@@ -640,6 +641,11 @@ impl Scanner<'_> {
             stats.requests += 1;
             if let Some(r) = &ev.request {
                 stats.requests_failed += r.failed as u64;
+                if let Some(key) = request_key(r, None) {
+                    let ts = ev.ts;
+                    stats.requests_sample.push(Observation { ts, key });
+                    stats.requests_sample.note_digits(ev.ts_prec);
+                }
             }
             // Requests are either folded into buckets for the analysis (timeline, report)
             // or passed on (events): never both.
@@ -684,6 +690,7 @@ impl Scanner<'_> {
             year_inferred: clock.year_inferred,
             year_from: (clock.year_inferred > 0).then(|| clock.years.describe()),
             skew_s: clock.skew() as f64 / 1e9,
+            skew_from: None,
             year_rollovers: clock.years.rollovers,
             clock_jumps_back: clock.years.clock_jumps.len(),
         };

@@ -20,5 +20,15 @@ pub fn run(args: EventsArgs, now: Nanos) -> anyhow::Result<Exit> {
         out.write_all(b"\n")
     })?;
     sunk.and_then(|_| out.flush())?;
+    for e in &run.clocks.estimates {
+        eprintln!(
+            "coroner: clock skew: {} reads {} ({} request pairs); {}: {}",
+            crate::render::clean(&e.stream),
+            crate::render::text::ahead(e.offset),
+            e.pairs,
+            e.status.as_str(),
+            crate::render::clean(&e.skew_arg()),
+        );
+    }
     Ok(report(&run))
 }

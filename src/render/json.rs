@@ -3,6 +3,7 @@
 
 use serde_json::{json, Value};
 
+use crate::clocks::{self, ClockSkew, Status};
 use crate::time::rfc3339;
 use crate::timeline::{Entry, Findings, Incident, Marker, Trigger};
 
@@ -67,12 +68,41 @@ fn incident(i: &Incident, f: &Findings) -> Value {
     })
 }
 
+/// `{rule, reference, auto, estimates[], unplaced[]}`.
+pub fn clock_skew(c: &ClockSkew) -> Value {
+    let estimates: Vec<Value> = c
+        .estimates
+        .iter()
+        .map(|e| {
+            json!({
+                "stream": e.stream,
+                "inputs": e.inputs,
+                "against": e.against,
+                "offset_s": e.offset as f64 / 1e9,
+                "pairs": e.pairs,
+                "spread_s": e.spread as f64 / 1e9,
+                "applied": e.status == Status::Applied,
+                "status": e.status.as_str(),
+                "skew": e.skew_arg(),
+            })
+        })
+        .collect();
+    json!({
+        "rule": clocks::RULE,
+        "reference": c.reference,
+        "auto": c.auto,
+        "estimates": estimates,
+        "unplaced": c.unplaced,
+    })
+}
+
 pub fn timeline(f: &Findings) -> Value {
     let a = &f.analysis;
     json!({
         "schema": SCHEMA,
         "generator": concat!("coroner ", env!("CARGO_PKG_VERSION")),
         "sources": f.run.sources,
+        "clock_skew": clock_skew(&f.run.clocks),
         "analysis": {
             "requests_from": a.tier,
             "window_s": a.window_s,

@@ -4,8 +4,9 @@
 
 use std::fmt::Write;
 
-use super::text::human;
+use super::text::{ahead, human, millis};
 use super::thousands;
+use crate::clocks::{self, ClockSkew, Status};
 use crate::impact::WindowSignal;
 use crate::time::rfc3339;
 use crate::timeline::{Confidence, Entry, Evidence, Findings, Incident, Marker};
@@ -459,6 +460,43 @@ fn impact(out: &mut String, i: &Incident) {
     }
 }
 
+/// The clocks placed against the reference, when any was.
+fn clock_skew(out: &mut String, c: &ClockSkew, base: &str) {
+    let (Some(reference), false) = (&c.reference, c.estimates.is_empty()) else {
+        return;
+    };
+    let rel = |s: &str| escape(s.strip_prefix(base).unwrap_or(s));
+    let _ = writeln!(
+        out,
+        "Clock skew, from {} (reference {}):\n",
+        clocks::RULE,
+        rel(reference)
+    );
+    for e in &c.estimates {
+        let via = if &e.against == reference {
+            String::new()
+        } else {
+            format!(" (via {})", rel(&e.against))
+        };
+        let done = match e.status {
+            Status::Applied => format!(
+                "shifted by {} (--auto-skew)",
+                clocks::seconds(e.correction())
+            ),
+            _ => format!("{}; {}", e.status.as_str(), code(&e.skew_arg())),
+        };
+        let _ = writeln!(
+            out,
+            "- {}: {}{via}, {} request pairs, spread ±{}; {done}",
+            rel(&e.stream),
+            ahead(e.offset),
+            thousands(e.pairs as u64),
+            millis(e.spread),
+        );
+    }
+    let _ = writeln!(out);
+}
+
 fn sources(out: &mut String, f: &Findings, base: &str) {
     let _ = writeln!(out, "## Sources\n");
     if !base.is_empty() {
@@ -499,6 +537,7 @@ fn sources(out: &mut String, f: &Findings, base: &str) {
         thousands(f.run.parsed()),
         thousands(f.run.rejected())
     );
+    clock_skew(out, &f.run.clocks, base);
     for w in &f.run.warnings {
         let _ = writeln!(out, "- Warning: {}", escape(w));
     }

@@ -5,9 +5,11 @@ use std::fmt::Write;
 use anstyle::{AnsiColor, Style};
 
 use super::{clean, thousands};
+use crate::clocks::{self, ClockSkew};
 use crate::event::Severity;
 use crate::impact::WindowSignal;
 use crate::time::rfc3339;
+use crate::time::MIN_PAIRS;
 use crate::timeline::{Confidence, Entry, Findings, Incident, Marker};
 use crate::Run;
 
@@ -257,6 +259,107 @@ pub fn timeline(f: &Findings, colour: bool) -> String {
     entries(&mut out, f.outside(), colour);
     let _ = writeln!(out);
     out.push_str(&sources(run));
+    out.push_str(&clock_skew(&run.clocks));
+    out
+}
+
+/// `10 ms`, `0.4 ms`.
+pub fn millis(ns: i64) -> String {
+    let ms = ns as f64 / 1e6;
+    if ms.abs() >= 10.0 {
+        format!("{ms:.0} ms")
+    } else {
+        format!("{ms:.1} ms")
+    }
+}
+
+/// `2.500 s ahead`, `0.120 s behind`, `in step`.
+pub fn ahead(offset: i64) -> String {
+    let s = offset as f64 / 1e9;
+    match offset {
+        0 => "in step".into(),
+        o if o > 0 => format!("{s:.3} s ahead"),
+        _ => format!("{:.3} s behind", -s),
+    }
+}
+
+/// The clocks placed against the reference: shown when there is an estimate, or when
+/// `--auto-skew` asked for them.
+pub fn clock_skew(c: &ClockSkew) -> String {
+    let mut out = String::new();
+    if c.estimates.is_empty() && !c.auto {
+        return out;
+    }
+    let Some(reference) = &c.reference else {
+        let _ = writeln!(
+            out,
+            "\nClock skew: no estimate — no source logged {MIN_PAIRS} requests or more"
+        );
+        return out;
+    };
+    let _ = writeln!(
+        out,
+        "\nClock skew — from {}; reference {}",
+        clocks::RULE,
+        clean(reference)
+    );
+    let header = ["stream", "clock", "pairs", "spread", "status", "to apply"];
+    let rows: Vec<[String; 6]> = c
+        .estimates
+        .iter()
+        .map(|e| {
+            let via = if &e.against == reference {
+                String::new()
+            } else {
+                format!(" (via {})", clean(&e.against))
+            };
+            [
+                clean(&e.stream).into_owned(),
+                format!("{}{via}", ahead(e.offset)),
+                thousands(e.pairs as u64),
+                format!("±{}", millis(e.spread)),
+                e.status.as_str().to_string(),
+                clean(&e.skew_arg()).into_owned(),
+            ]
+        })
+        .collect();
+    if !rows.is_empty() {
+        let mut w = [0usize; 6];
+        for r in std::iter::once(&header.map(String::from)).chain(&rows) {
+            for (i, cell) in r.iter().enumerate() {
+                w[i] = w[i].max(cell.chars().count());
+            }
+        }
+        let line = |r: &[String]| {
+            let mut l = String::from(" ");
+            for (i, cell) in r.iter().enumerate() {
+                let pad = " ".repeat(w[i] - cell.chars().count());
+                if i == 2 || i == 3 {
+                    l.push_str(&format!(" {pad}{cell}"));
+                } else {
+                    l.push_str(&format!(" {cell}{pad}"));
+                }
+            }
+            l.trim_end().to_string()
+        };
+        let _ = writeln!(out, "{}", line(&header.map(String::from)));
+        for r in &rows {
+            let _ = writeln!(out, "{}", line(r));
+        }
+    } else {
+        let _ = writeln!(
+            out,
+            "  no estimate: no other source shares {MIN_PAIRS} requests or more with it"
+        );
+    }
+    if !c.unplaced.is_empty() {
+        let names: Vec<String> = c.unplaced.iter().map(|u| clean(u).into_owned()).collect();
+        let _ = writeln!(
+            out,
+            "  no estimate (fewer than {MIN_PAIRS} shared requests, or ambiguous): {}",
+            names.join(", ")
+        );
+    }
     out
 }
 

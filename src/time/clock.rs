@@ -2,6 +2,7 @@
 
 use chrono_tz::Tz;
 
+use super::stamp::unleap;
 use super::{resolve_local, RawTime, YearAnchor, YearSource};
 use crate::event::{Nanos, TimeFlags};
 
@@ -59,9 +60,40 @@ impl SourceClock {
             RawTime::Local {
                 dt,
                 year_known: true,
+            }
+            | RawTime::Offset {
+                dt,
+                year_known: true,
+                ..
             } => self.years.observe_full(dt),
             _ => {}
         }
+    }
+
+    /// A wall time with its year: as written, else completed by the year anchor (and
+    /// counted). Then a leap second is moved to the next minute (after the year, so that
+    /// `Dec 31 23:59:60` lands in the next year).
+    fn wall(
+        &mut self,
+        dt: chrono::NaiveDateTime,
+        year_known: bool,
+    ) -> Option<(chrono::NaiveDateTime, TimeFlags)> {
+        let dt = if year_known {
+            self.years.observe_full(dt);
+            dt
+        } else {
+            self.year_inferred += 1;
+            self.years.complete(dt)?
+        };
+        let (dt, leap) = unleap(dt)?;
+        let mut f = TimeFlags::default();
+        if leap {
+            f.insert(TimeFlags::LEAP_SECOND);
+        }
+        if !year_known {
+            f.insert(TimeFlags::YEAR_INFERRED);
+        }
+        Some((dt, f))
     }
 
     /// The UTC instant of a raw time, and how it was obtained. `None`: out of range.
@@ -78,22 +110,29 @@ impl SourceClock {
                 (ns, TimeFlags::default())
             }
             RawTime::Local { dt, year_known } => {
-                let dt = if year_known {
-                    self.years.observe_full(dt);
-                    dt
-                } else {
-                    self.year_inferred += 1;
-                    self.years.complete(dt)?
-                };
+                let (dt, mut f) = self.wall(dt, year_known)?;
                 self.zone_assumed += 1;
-                let (ns, mut f) = match self.settings.zone {
-                    Some(tz) => resolve_local(dt, tz)?,
-                    None => (dt.and_utc().timestamp_nanos_opt()?, TimeFlags::default()),
+                let ns = match self.settings.zone {
+                    Some(tz) => {
+                        let (ns, dst) = resolve_local(dt, tz)?;
+                        f.insert(dst);
+                        ns
+                    }
+                    None => dt.and_utc().timestamp_nanos_opt()?,
                 };
                 f.insert(TimeFlags::ZONE_ASSUMED);
-                if !year_known {
-                    f.insert(TimeFlags::YEAR_INFERRED);
-                }
+                (ns, f)
+            }
+            RawTime::Offset {
+                dt,
+                offset_s,
+                year_known,
+            } => {
+                let (dt, f) = self.wall(dt, year_known)?;
+                let ns = dt
+                    .and_utc()
+                    .timestamp_nanos_opt()?
+                    .checked_sub(offset_s as i64 * 1_000_000_000)?;
                 (ns, f)
             }
         };

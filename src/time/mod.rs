@@ -55,15 +55,5 @@ pub fn date_hms(ns: Nanos) -> String {
 
 /// Parses an absolute RFC 3339 / ISO 8601 instant given on the command line.
 pub fn parse_instant(s: &str) -> Option<Nanos> {
-    match TsFormat::Iso8601.parse(s).ok()? {
-        (RawTime::Instant(ns), _) => Some(ns),
-        (
-            RawTime::Local {
-                dt,
-                year_known: true,
-            },
-            _,
-        ) => dt.and_utc().timestamp_nanos_opt(),
-        _ => None,
-    }
+    TsFormat::Iso8601.parse(s).ok()?.0.dated()
 }

@@ -32,7 +32,19 @@
 //!    within `3 × 1.4826 × MAD` of the median (at least ±1 ms), whose mean is the offset.
 //!    `pairs` counts that trimmed set; `spread` is the MAD (median absolute deviation,
 //!    unscaled) of its differences around the offset: half the pairs lie within
-//!    `offset ± spread`. Fewer than [`MIN_PAIRS`] pairs: no estimate.
+//!    `offset ± spread`. Fewer than [`MIN_PAIRS`] pairs: no estimate. A spread wider than
+//!    [`MAX_SPREAD`] (plus a quarter of the quanta, below) is no estimate either: the
+//!    delay between the two records of a request varies too much (a backend that stamps
+//!    the end of requests that take seconds) for a clock offset to be told from it.
+//!
+//! # Coarse stamps
+//!
+//! A source that stamps whole seconds (nginx's `$time_local`, CLF) truncates: its stamp is
+//! on average half a second before the true time, and the differences of its pairs spread
+//! over a second. [`estimate_quantized`] takes each side's quantum (the unit of its
+//! stamps, [`Sampler::quantum`]): the votes are counted in windows at least as wide as
+//! both quanta together, and the offset is corrected by half the difference of the quanta.
+//! The spread then includes the quantization (about a quarter of the coarser quantum).
 //!
 //! What is estimated is the difference between what the two sources stamp for the same
 //! request: with an LB that stamps the accept time and a backend that stamps the end of
@@ -70,13 +82,15 @@ pub struct SkewEstimate {
     pub spread: Nanos,
 }
 
+/// A wider spread than this (plus a quarter of the quanta): no estimate.
+pub const MAX_SPREAD: Nanos = 250_000_000;
 /// Fewer matched pairs than this: no estimate.
 pub const MIN_PAIRS: usize = 10;
 /// A suggested `max_offset`: hosts without NTP drift by seconds, rarely by more.
 pub const DEFAULT_MAX_OFFSET: Nanos = 30 * NANOS_PER_SEC;
 /// A suggested [`Sampler`] capacity (16 bytes an observation).
 pub const DEFAULT_SAMPLE: usize = 20_000;
-/// Width of the window in which candidate differences are counted (step 1).
+/// Width of the window in which candidate differences are counted (step 1), at least.
 pub const VOTE_WIDTH: Nanos = 100_000_000;
 /// An observation with more candidates than this within `±max_offset` does not vote,
 /// and is matched only among its nearest this many candidates.
@@ -160,14 +174,35 @@ fn within(sorted: &[Nanos], lo: Nanos, hi: Nanos) -> std::ops::Range<usize> {
 /// offset looked for (and the time apart two records of one request may be); `None` when
 /// there are fewer than [`MIN_PAIRS`] pairs or the pairing is ambiguous.
 pub fn estimate(a: &[Observation], b: &[Observation], max_offset: Nanos) -> Option<SkewEstimate> {
-    if max_offset <= 0 {
+    estimate_quantized(a, 0, b, 0, max_offset)
+}
+
+/// [`estimate`] for stamps truncated to a quantum (`qa`, `qb`: 1 s for whole seconds,
+/// 1 ms for milliseconds, 0 for exact; see "Coarse stamps" above).
+pub fn estimate_quantized(
+    a: &[Observation],
+    qa: Nanos,
+    b: &[Observation],
+    qb: Nanos,
+    max_offset: Nanos,
+) -> Option<SkewEstimate> {
+    if max_offset <= 0 || qa < 0 || qb < 0 {
         return None;
     }
     let ak = by_key(a);
     let bk = by_key(b);
-    let coarse = vote(&ak, &bk, max_offset)?;
+    let width = VOTE_WIDTH.max(qa.saturating_add(qb));
+    let coarse = vote(&ak, &bk, max_offset, width)?;
     let mut diffs = match_pairs(&ak, &bk, coarse, max_offset);
-    refine(&mut diffs)
+    let e = refine(&mut diffs)?;
+    if e.spread > MAX_SPREAD + (qa.saturating_add(qb)) / 4 {
+        return None;
+    }
+    // Truncation puts each stamp half a quantum early on average.
+    Some(SkewEstimate {
+        offset: e.offset + (qb - qa) / 2,
+        ..e
+    })
 }
 
 /// Step 1: the densest window of weighted candidate differences.
@@ -175,6 +210,7 @@ fn vote(
     ak: &HashMap<u64, Vec<Nanos>>,
     bk: &HashMap<u64, Vec<Nanos>>,
     max_offset: Nanos,
+    width: Nanos,
 ) -> Option<Nanos> {
     let mut votes: Vec<(Nanos, f64)> = Vec::new();
     for (key, ta) in ak {
@@ -199,7 +235,7 @@ fn vote(
     // Sorted by difference, then weight: a total order, so the result does not depend on
     // the (hash map) order the votes were collected in.
     votes.sort_unstable_by(|x, y| x.0.cmp(&y.0).then(x.1.total_cmp(&y.1)));
-    let windows = window_weights(&votes);
+    let windows = window_weights(&votes, width);
     let (best_start, best_weight) = windows
         .iter()
         .enumerate()
@@ -213,7 +249,7 @@ fn vote(
         .enumerate()
         .filter(|(i, _)| {
             let d = votes[*i].0;
-            d + VOTE_WIDTH < lo - VOTE_WIDTH || d > lo + 2 * VOTE_WIDTH
+            d + width < lo - width || d > lo + 2 * width
         })
         .map(|(_, w)| w.0)
         .fold(0.0f64, f64::max);
@@ -233,13 +269,13 @@ fn vote(
     inside.last().map(|v| v.0)
 }
 
-/// For each start `i`: the weight of the votes in `[d_i, d_i + VOTE_WIDTH]` and the end
+/// For each start `i`: the weight of the votes in `[d_i, d_i + width]` and the end
 /// (exclusive) of that window. Two pointers over the sorted votes.
-fn window_weights(votes: &[(Nanos, f64)]) -> Vec<(f64, usize)> {
+fn window_weights(votes: &[(Nanos, f64)], width: Nanos) -> Vec<(f64, usize)> {
     let mut out = Vec::with_capacity(votes.len());
     let (mut end, mut sum) = (0usize, 0.0f64);
     for i in 0..votes.len() {
-        while end < votes.len() && votes[end].0 <= votes[i].0 + VOTE_WIDTH {
+        while end < votes.len() && votes[end].0 <= votes[i].0 + width {
             sum += votes[end].1;
             end += 1;
         }
@@ -361,6 +397,7 @@ pub struct Sampler {
     level: u32,
     kept: Vec<Observation>,
     seen: u64,
+    quantum: Nanos,
 }
 
 /// A bijective 64-bit mix (SplitMix64's finalizer): the key's bits, evenly spread.
@@ -384,6 +421,7 @@ impl Sampler {
             level: 0,
             kept: Vec::new(),
             seen: 0,
+            quantum: 0,
         }
     }
 
@@ -400,6 +438,23 @@ impl Sampler {
         }
         // Only a key that mixes to 0 survives level 64: keep the bound all the same.
         self.kept.truncate(self.cap);
+    }
+
+    /// Notes the sub-second digits (0, 3, 6, 9) of a stamp pushed: the coarsest sets
+    /// [`Sampler::quantum`].
+    pub fn note_digits(&mut self, digits: u8) {
+        let q = match digits {
+            0 => NANOS_PER_SEC,
+            1..=3 => 1_000_000,
+            4..=6 => 1_000,
+            _ => 1,
+        };
+        self.quantum = self.quantum.max(q);
+    }
+
+    /// The unit the source's stamps are truncated to (0: not said, taken as exact).
+    pub fn quantum(&self) -> Nanos {
+        self.quantum
     }
 
     /// Keys are kept with probability `2^-level`.
@@ -426,10 +481,41 @@ impl Sampler {
     }
 }
 
+impl Default for Sampler {
+    /// A sampler of [`DEFAULT_SAMPLE`] observations (it allocates on its first push).
+    fn default() -> Self {
+        Sampler::new(DEFAULT_SAMPLE)
+    }
+}
+
+impl Sampler {
+    /// Takes in another sampler's observations (another file of the same stream): the
+    /// result is what one sampler would hold had it seen both, at the higher level.
+    pub fn absorb(&mut self, other: &Sampler) {
+        if other.level > self.level {
+            self.level = other.level;
+            let level = self.level;
+            self.kept.retain(|o| kept_at(o.key, level));
+        }
+        let seen = self.seen + other.seen;
+        self.quantum = self.quantum.max(other.quantum);
+        for o in &other.kept {
+            self.push(*o);
+        }
+        self.seen = seen;
+    }
+}
+
 /// [`estimate`] over two samplers, compared at the higher of their levels.
 pub fn estimate_sampled(a: &Sampler, b: &Sampler, max_offset: Nanos) -> Option<SkewEstimate> {
     let level = a.level.max(b.level);
-    estimate(&a.at_level(level), &b.at_level(level), max_offset)
+    estimate_quantized(
+        &a.at_level(level),
+        a.quantum,
+        &b.at_level(level),
+        b.quantum,
+        max_offset,
+    )
 }
 
 #[cfg(test)]
@@ -735,6 +821,108 @@ mod tests {
         // And the estimate survives the sampling.
         let e = estimate_sampled(&sa, &sb, DEFAULT_MAX_OFFSET).expect("an estimate");
         assert!(error_of(&e, 2_500 * MS) < 50 * MS, "{e:?}");
+    }
+
+    #[test]
+    fn absorbing_is_sampling_both_at_once() {
+        let (a, b) = Traffic::new(1_000, 0).generate();
+        let (ha, _) = health_checks(3_000, 0, true);
+        let (mut first, mut second, mut both) =
+            (Sampler::new(500), Sampler::new(500), Sampler::new(500));
+        for o in a.iter().chain(&b).take(400) {
+            first.push(*o);
+            both.push(*o);
+        }
+        for o in &ha {
+            second.push(*o);
+            both.push(*o);
+        }
+        assert_ne!(first.level(), second.level());
+        first.absorb(&second);
+        assert_eq!(first.level(), both.level());
+        assert_eq!(first.seen(), both.seen());
+        let sorted = |s: &Sampler| {
+            let mut v = s.observations().to_vec();
+            v.sort_unstable_by_key(|o| (o.key, o.ts));
+            v
+        };
+        assert_eq!(sorted(&first), sorted(&both));
+    }
+
+    /// Stamps cut to `q` (towards the past, as loggers write them).
+    fn truncated(obs: &[Observation], q: Nanos) -> Vec<Observation> {
+        obs.iter()
+            .map(|o| Observation {
+                ts: o.ts - o.ts.rem_euclid(q),
+                key: o.key,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn whole_second_stamps_on_one_side_are_corrected_for() {
+        // An nginx access log (whole seconds) behind an LB that stamps milliseconds.
+        for truth in [2_500 * MS, -1_234 * MS, 300 * MS] {
+            let (a, b) = Traffic::new(1_000, truth).generate();
+            let (a, b) = (truncated(&a, MS), truncated(&b, S));
+            // Unaware of the quantum: a 100 ms window cannot hold a second's spread.
+            let naive = estimate(&a, &b, DEFAULT_MAX_OFFSET);
+            assert!(
+                naive.is_none_or(|e| error_of(&e, truth) > 50 * MS),
+                "{naive:?}"
+            );
+            let e = estimate_quantized(&a, MS, &b, S, DEFAULT_MAX_OFFSET).expect("an estimate");
+            eprintln!(
+                "{truth} ns, whole seconds on one side: {e:?}, error {} µs",
+                error_of(&e, truth) / 1_000
+            );
+            assert!(error_of(&e, truth) < 50 * MS, "{truth}: {e:?}");
+            assert!(e.pairs >= 900, "{e:?}");
+            // The spread is the quantization's: about a quarter of a second.
+            assert!(e.spread > 150 * MS && e.spread < 350 * MS, "{e:?}");
+            // And the other way round.
+            let e = estimate_quantized(&b, S, &a, MS, DEFAULT_MAX_OFFSET).expect("an estimate");
+            assert!(error_of(&e, -truth) < 50 * MS, "{truth} reversed: {e:?}");
+        }
+        // Sources sharing nothing still have no estimate with wide windows.
+        let (a, _) = Traffic::new(1_000, 0).generate();
+        let other: Vec<Observation> = truncated(&a, S)
+            .iter()
+            .map(|o| Observation {
+                ts: o.ts,
+                key: o.key ^ 1,
+            })
+            .collect();
+        assert_eq!(
+            estimate_quantized(&a, MS, &other, S, DEFAULT_MAX_OFFSET),
+            None
+        );
+    }
+
+    #[test]
+    fn delays_that_vary_by_seconds_are_no_estimate() {
+        // The backend stamps the end of requests that take 0–4 s: the differences say
+        // more about latency than about the clocks.
+        let mut rng = Rng(9);
+        let (a, mut b) = health_checks(1_000, 2_500 * MS, true);
+        for o in &mut b {
+            o.ts += rng.below(4 * S as u64) as Nanos;
+        }
+        assert_eq!(estimate(&a, &b, DEFAULT_MAX_OFFSET), None);
+    }
+
+    #[test]
+    fn samplers_carry_the_coarsest_quantum() {
+        let mut s = Sampler::new(10);
+        assert_eq!(s.quantum(), 0);
+        s.note_digits(3);
+        assert_eq!(s.quantum(), MS);
+        s.note_digits(9);
+        assert_eq!(s.quantum(), MS);
+        let mut t = Sampler::new(10);
+        t.note_digits(0);
+        s.absorb(&t);
+        assert_eq!(s.quantum(), S);
     }
 
     #[test]

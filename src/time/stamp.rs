@@ -1,7 +1,14 @@
 //! Timestamp text → an instant or a local date-time, as a format definition says.
 //!
 //! Pure: no zone, year or clock is consulted here. Stamps without an offset come back as
-//! [`RawTime::Local`]; yearless ones say so, for [`super::SourceClock`] to complete.
+//! [`RawTime::Local`]; yearless ones say so, for [`super::SourceClock`] to complete. A
+//! stamp with an offset is an [`RawTime::Instant`], unless the text alone cannot fix the
+//! instant — no year, or a leap second to be flagged — then it is a [`RawTime::Offset`].
+//!
+//! Leap seconds (`23:59:60`) are kept in chrono's representation (second 59, nanoseconds
+//! from 1,000,000,000) inside the date-time; the clock moves them to the first instant of
+//! the next minute and flags them, after the year is known (so `Dec 31 23:59:60` becomes
+//! Jan 1 of the year after the source's).
 
 use chrono::format::{parse, Item, Parsed, StrftimeItems};
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
@@ -17,10 +24,54 @@ pub enum RawTime {
     /// A full instant (the text had an offset, or was an epoch).
     Instant(Nanos),
     /// A wall-clock time without offset; `year_known` is false for yearless formats
-    /// (then the year is [`PLACEHOLDER_YEAR`]).
+    /// (then the year is [`PLACEHOLDER_YEAR`]). `dt` may be a leap second.
     Local { dt: NaiveDateTime, year_known: bool },
+    /// A wall-clock time with its own offset (seconds east of UTC) that still needs the
+    /// clock: yearless (`%b %e %H:%M:%S %z`), or a leap second. `dt` is the wall time.
+    Offset {
+        dt: NaiveDateTime,
+        offset_s: i32,
+        year_known: bool,
+    },
     /// The line has no time of its own: it takes the previous line's (flagged).
     Previous,
+}
+
+impl RawTime {
+    /// The instant when the text alone fixes it, year included (a `Local` stamp read as
+    /// UTC: good enough to anchor years, not to place an event).
+    pub fn dated(self) -> Option<Nanos> {
+        match self {
+            RawTime::Instant(ns) => Some(ns),
+            RawTime::Local {
+                dt,
+                year_known: true,
+            } => dt.and_utc().timestamp_nanos_opt(),
+            RawTime::Offset {
+                dt,
+                offset_s,
+                year_known: true,
+            } => dt
+                .and_utc()
+                .timestamp_nanos_opt()?
+                .checked_sub(offset_s as i64 * 1_000_000_000),
+            _ => None,
+        }
+    }
+}
+
+/// A leap second (`23:59:60`, in chrono's representation) moved to the first instant of
+/// the next minute; `true` when it was one.
+pub fn unleap(dt: NaiveDateTime) -> Option<(NaiveDateTime, bool)> {
+    use chrono::Timelike;
+    let ns = dt.nanosecond();
+    if ns < 1_000_000_000 {
+        return Some((dt, false));
+    }
+    let rolled = dt
+        .with_nanosecond(ns - 1_000_000_000)?
+        .checked_add_signed(chrono::TimeDelta::seconds(1))?;
+    Some((rolled, true))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -139,14 +190,21 @@ fn fraction(b: &[u8], at: usize) -> (u32, usize) {
     (ns, n)
 }
 
-/// Builds the date-time; `sec == 60` (a leap second) rolls into the next minute.
+/// Builds the date-time; `sec == 60` is a leap second, in chrono's representation.
 fn naive(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32, ns: u32) -> Option<NaiveDateTime> {
     let date = NaiveDate::from_ymd_opt(y, mo, d)?;
-    if s == 60 {
-        let t = NaiveTime::from_hms_nano_opt(h, mi, 59, ns)?;
-        return Some(date.and_time(t) + chrono::Duration::seconds(1));
-    }
-    Some(date.and_time(NaiveTime::from_hms_nano_opt(h, mi, s, ns)?))
+    let t = if s == 60 {
+        NaiveTime::from_hms_nano_opt(h, mi, 59, 1_000_000_000 + ns)?
+    } else {
+        NaiveTime::from_hms_nano_opt(h, mi, s, ns)?
+    };
+    Some(date.and_time(t))
+}
+
+/// Whether a date-time is a leap second (chrono's representation).
+fn is_leap(dt: &NaiveDateTime) -> bool {
+    use chrono::Timelike;
+    dt.nanosecond() >= 1_000_000_000
 }
 
 fn parse_iso8601(text: &str) -> Parse {
@@ -203,6 +261,15 @@ fn parse_iso8601(text: &str) -> Parse {
         None => Some((
             RawTime::Local {
                 dt,
+                year_known: true,
+            },
+            prec,
+        )),
+        // A leap second: the clock rolls it over and flags it.
+        Some(off) if is_leap(&dt) => Some((
+            RawTime::Offset {
+                dt,
+                offset_s: off as i32,
                 year_known: true,
             },
             prec,
@@ -281,7 +348,20 @@ fn parse_strftime(text: &str, items: &[Item<'static>], has_year: bool) -> Parse 
         p.set_year(PLACEHOLDER_YEAR as i64).ok()?;
     }
     let prec = p.nanosecond.map_or(0, |_| frac_digits(text));
-    if p.offset.is_some() {
+    if let Some(offset_s) = p.offset {
+        // The wall time as written; the offset is applied by the clock when the year is
+        // still to be found or the second is a leap one, else here.
+        let dt = p.to_naive_datetime_with_offset(offset_s).ok()?;
+        if !has_year || is_leap(&dt) {
+            return Some(Some((
+                RawTime::Offset {
+                    dt,
+                    offset_s,
+                    year_known: has_year,
+                },
+                round_prec(prec),
+            )));
+        }
         let dt = p.to_datetime().ok()?;
         return Some(
             dt.timestamp_nanos_opt()
@@ -357,10 +437,55 @@ mod tests {
     }
 
     #[test]
-    fn leap_second_text_rolls_into_the_next_minute() {
-        let a = instant("rfc3339", "2016-12-31T23:59:60Z").0;
-        let b = instant("rfc3339", "2017-01-01T00:00:00Z").0;
-        assert_eq!(a, b);
+    fn leap_second_text_is_kept_for_the_clock_to_flag() {
+        let next = instant("rfc3339", "2017-01-01T00:00:00.250Z").0;
+        for (f, text) in [
+            ("rfc3339", "2016-12-31T23:59:60.250Z"),
+            ("rfc3339", "2017-01-01T00:59:60.250+01:00"),
+            ("%d/%b/%Y:%H:%M:%S%.f %z", "31/Dec/2016:23:59:60.250 +0000"),
+        ] {
+            let (raw, prec) = TsFormat::from_spec(f).unwrap().parse(text).unwrap();
+            assert!(matches!(raw, RawTime::Offset { .. }), "{text}: {raw:?}");
+            assert_eq!(prec, 3);
+            assert_eq!(raw.dated(), Some(next), "{text}");
+        }
+        // Without an offset: a local leap second, in chrono's representation.
+        match TsFormat::Iso8601.parse("2016-12-31T23:59:60").unwrap().0 {
+            RawTime::Local { dt, .. } => {
+                assert!(is_leap(&dt));
+                let (rolled, leap) = unleap(dt).unwrap();
+                assert!(leap);
+                assert_eq!(rolled.to_string(), "2017-01-01 00:00:00");
+            }
+            other => panic!("{other:?}"),
+        }
+        // An ordinary second is left alone.
+        let dt = NaiveDate::from_ymd_opt(2024, 4, 4)
+            .unwrap()
+            .and_hms_opt(22, 0, 1)
+            .unwrap();
+        assert_eq!(unleap(dt), Some((dt, false)));
+    }
+
+    #[test]
+    fn yearless_pattern_with_an_offset_leaves_the_year_to_the_clock() {
+        let (raw, _) = TsFormat::from_spec("%b %e %H:%M:%S %z")
+            .unwrap()
+            .parse("Apr  4 22:00:01 +0200")
+            .unwrap();
+        match raw {
+            RawTime::Offset {
+                dt,
+                offset_s,
+                year_known,
+            } => {
+                assert_eq!(dt.to_string(), "2000-04-04 22:00:01");
+                assert_eq!(offset_s, 7200);
+                assert!(!year_known);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(raw.dated(), None);
     }
 
     #[test]

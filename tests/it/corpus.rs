@@ -54,6 +54,7 @@ pub fn args(inputs: Vec<String>) -> InputArgs {
         source_tz: vec![],
         year: None,
         skew: vec![],
+        auto_skew: false,
         log_format: None,
         parsers: None,
         rejects: None,

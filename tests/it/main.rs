@@ -11,5 +11,6 @@ mod incidents;
 mod merge_props;
 mod report;
 mod samples;
+mod skew;
 mod support;
 mod time_props;

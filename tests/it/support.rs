@@ -53,3 +53,19 @@ pub fn timeline_json(args: &[&str]) -> (serde_json::Value, i32) {
     });
     (v, out.status.code().unwrap_or(-1))
 }
+
+/// `coroner events ARGS` as JSON values, one per event.
+pub fn events_cli(args: &[&str]) -> Vec<serde_json::Value> {
+    let out = coroner().arg("events").args(args).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}

@@ -21,7 +21,7 @@ use coroner::Config;
 use proptest::prelude::*;
 
 use crate::corpus::args;
-use crate::support::{coroner, corpus, timeline_json, write};
+use crate::support::{coroner, corpus, events_cli, timeline_json, write};
 
 const NS: Nanos = 1_000_000_000;
 
@@ -160,22 +160,6 @@ fn with(tz: Option<&str>, year: Option<i32>) -> impl FnOnce(&mut coroner::cli::I
         a.tz = tz;
         a.year = year;
     }
-}
-
-/// `coroner events ARGS` as JSON values, one per event.
-fn events_cli(args: &[&str]) -> Vec<serde_json::Value> {
-    let out = coroner().arg("events").args(args).output().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
 }
 
 /// `(line, ts, time flags)` of each event of `coroner events`, by line number.
@@ -1183,6 +1167,43 @@ fn dec_31_to_jan_1_in_a_gzip_whose_header_mtime_anchors_the_year() {
     assert_eq!(s["time"]["year_from"], "gzip header mtime");
 }
 
+/// A host whose clock was reset (a dead RTC battery, a VM restored from a snapshot): its
+/// syslog jumps back by days without a Dec → Jan step. The times are kept as written, the
+/// jump is counted and said out loud, and no year is moved.
+#[test]
+fn a_jump_back_of_more_than_a_day_is_reported_as_a_clock_reset() {
+    let text = "\
+Jun 10 14:02:11 lb01 kernel: [812345.120000] EXT4-fs error (device sda1): ext4_find_entry:1455: inode #2: comm haproxy: reading directory lblock 0
+Jun 10 14:02:12 lb01 systemd[1]: Stopping HAProxy Load Balancer...
+Mar  1 00:00:07 lb01 systemd[1]: Starting HAProxy Load Balancer...
+Mar  1 00:00:08 lb01 systemd[1]: Started HAProxy Load Balancer.
+";
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "lb01/syslog", text.as_bytes());
+    assert_eq!(
+        new_year_events(&path, &["--year", "2024"]),
+        [
+            "2024-06-10T14:02:11Z",
+            "2024-06-10T14:02:12Z",
+            "2024-03-01T00:00:07Z",
+            "2024-03-01T00:00:08Z",
+        ]
+    );
+    let s = new_year_source(&path, &["--year", "2024"]);
+    assert_eq!(s["time"]["clock_jumps_back"], 1);
+    assert_eq!(s["time"]["year_rollovers"], 0);
+    let out = coroner()
+        .args(["timeline", "--year", "2024"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("clock jumps back by more than a day 1 time(s)"),
+        "{stderr}"
+    );
+}
+
 // ---------------------------------------------------------------------------------------
 // Leap seconds
 // ---------------------------------------------------------------------------------------
@@ -1245,12 +1266,13 @@ fn leap_second_text_is_the_next_minute() {
             (3, "2017-01-01T00:00:00.200Z".to_string()),
         ]
     );
-    assert!(events.iter().all(|e| e.time.is_empty()));
+    // Neither reordered nor late; the leap second says what was done to it.
+    let flags: Vec<Vec<&str>> = events.iter().map(|e| flag_names(e.time)).collect();
+    assert_eq!(flags, [vec![], vec!["leap_second"], vec![]]);
 }
 
 /// The leap second's adjustment is provenance like any other.
 #[test]
-#[ignore = "bug: TimeFlags::LEAP_SECOND (\"leap_second\", src/event.rs) is defined but never set: a 23:59:60 stamp is moved to the next minute (src/time/stamp.rs naive(), chrono's leap representation for strftime shapes) with no flag saying so"]
 fn leap_second_text_is_flagged() {
     let line = r#"{"level":"warn","ts":"2016-12-31T23:59:60.250Z","caller":"etcdserver/raft.go:415","msg":"leader failed to send out heartbeat on time"}"#;
     let events = read_text("etcd.log", &format!("{line}\n"), |_| {});
@@ -1273,12 +1295,40 @@ fn user_pattern_with_a_dotted_date_keeps_its_precision() {
 
 /// A yearless stamp with an offset still needs its year.
 #[test]
-#[ignore = "bug: src/time/stamp.rs parse_strftime() turns a yearless pattern with an offset ('%b %e %H:%M:%S %z', 'Apr  4 22:00:01 +0200') into RawTime::Instant in the placeholder year 2000 (2000-04-04T20:00:01Z): --year, the year anchors and the Dec->Jan rollover never apply, and the event is not flagged year_inferred"]
 fn user_yearless_pattern_with_an_offset_takes_the_year() {
     let (raw, _) = parse("%b %e %H:%M:%S %z", "Apr  4 22:00:01 +0200");
     let (ns, flags) = clock(Tz::UTC, 2024).resolve(raw).unwrap();
     assert_eq!(rfc3339(ns, 0), "2024-04-04T20:00:01Z");
     assert!(flags.contains(TimeFlags::YEAR_INFERRED));
+}
+
+/// … and its Dec → Jan step moves to the next year, like any yearless stamp; a leap
+/// second on Dec 31 lands on Jan 1 of the next year, flagged.
+#[test]
+fn user_yearless_pattern_with_an_offset_rolls_over_and_keeps_leap_seconds() {
+    let mut c = clock(tz("Europe/Berlin"), 2023);
+    let mut at = |text: &str| {
+        let (raw, _) = parse("%b %e %H:%M:%S %z", text);
+        let (ns, flags) = c.resolve(raw).unwrap();
+        (rfc3339(ns, 0), flag_names(flags))
+    };
+    assert_eq!(
+        at("Dec 31 23:59:59 +0100"),
+        ("2023-12-31T22:59:59Z".into(), vec!["year_inferred"])
+    );
+    assert_eq!(
+        at("Jan  1 00:00:01 +0100"),
+        ("2023-12-31T23:00:01Z".into(), vec!["year_inferred"])
+    );
+    assert_eq!(c.years.rollovers, 1);
+    // The offset is the stamp's: the clock's zone (Berlin) is not assumed.
+    assert_eq!(c.zone_assumed, 0);
+
+    let mut c = clock(Tz::UTC, 2016);
+    let (raw, _) = parse("%b %e %H:%M:%S %z", "Dec 31 23:59:60 +0000");
+    let (ns, flags) = c.resolve(raw).unwrap();
+    assert_eq!(rfc3339(ns, 0), "2017-01-01T00:00:00Z");
+    assert_eq!(flag_names(flags), vec!["year_inferred", "leap_second"]);
 }
 
 // ---------------------------------------------------------------------------------------
