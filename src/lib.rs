@@ -20,6 +20,7 @@
 //!
 //! Every line read is accounted for: `lines = parsed + rejected`, per source.
 
+pub mod check;
 pub mod cli;
 pub mod cmd;
 pub mod config;
