@@ -160,10 +160,10 @@ pub fn times(line: &str) -> Vec<Hit<Clock>> {
             b.is_ascii_alphanumeric() && b != b'T' || b == b':' || b == b'.' || b == b'/'
         }
     };
-    let glued_after = |i: usize| {
-        bytes
-            .get(i)
-            .is_some_and(|b| b.is_ascii_digit() || *b == b':')
+    let glued_after = |i: usize| match bytes.get(i) {
+        Some(b) if b.is_ascii_digit() => true,
+        Some(b':') => bytes.get(i + 1).is_some_and(u8::is_ascii_digit),
+        _ => false,
     };
     let mut out: Vec<Hit<Clock>> = Vec::new();
     for c in HM.captures_iter(line) {
@@ -299,6 +299,7 @@ mod tests {
             [(t(14, 0), 60), (t(15, 30), 60)]
         );
         assert_eq!(clock_values("at 22:00 UTC"), [(t(22, 0), 60)]);
+        assert_eq!(clock_values("10:00: alert fired"), [(t(10, 0), 60)]);
         assert_eq!(
             clock_values("02:00 AM to 06:00 a.m."),
             [(t(2, 0), 60), (t(6, 0), 60)]
