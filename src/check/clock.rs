@@ -89,8 +89,15 @@ fn month_number(name: &str) -> Option<u32> {
     Some(m as u32 + 1)
 }
 
-fn valid(d: Day) -> bool {
-    NaiveDate::from_ymd_opt(d.year.unwrap_or(2000), d.month, d.day).is_some()
+/// Keeps `day` when it is a real date (a leap year stands in for a missing year).
+fn push_valid(out: &mut Vec<Hit<Day>>, m: regex::Match<'_>, day: Day) {
+    if NaiveDate::from_ymd_opt(day.year.unwrap_or(2000), day.month, day.day).is_some() {
+        out.push(Hit {
+            start: m.start(),
+            end: m.end(),
+            value: day,
+        });
+    }
 }
 
 /// The dates written in `line`, in order.
@@ -102,18 +109,15 @@ pub fn dates(line: &str) -> Vec<Hit<Day>> {
         let (Some(y), Some(mo), Some(d)) = (num(1), num(2), num(3)) else {
             continue;
         };
-        let day = Day {
-            year: Some(y as i32),
-            month: mo,
-            day: d,
-        };
-        if valid(day) {
-            out.push(Hit {
-                start: m.start(),
-                end: m.end(),
-                value: day,
-            });
-        }
+        push_valid(
+            &mut out,
+            m,
+            Day {
+                year: Some(y as i32),
+                month: mo,
+                day: d,
+            },
+        );
     }
     for (re, month_at, day_at) in [(&*MONTH_FIRST, 1, 2), (&*DAY_FIRST, 2, 1)] {
         for c in re.captures_iter(line) {
@@ -132,18 +136,16 @@ pub fn dates(line: &str) -> Vec<Hit<Day>> {
             if c.get(month_at).is_some_and(|x| x.as_str() == "may") {
                 continue;
             }
-            let day = Day {
-                year: c.get(3).and_then(|x| x.as_str().parse().ok()),
-                month,
-                day: d,
-            };
-            if valid(day) {
-                out.push(Hit {
-                    start: m.start(),
-                    end: m.end(),
-                    value: day,
-                });
-            }
+            let year = c.get(3).and_then(|x| x.as_str().parse().ok());
+            push_valid(
+                &mut out,
+                m,
+                Day {
+                    year,
+                    month,
+                    day: d,
+                },
+            );
         }
     }
     out.sort_by_key(|h| h.start);

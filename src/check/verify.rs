@@ -7,7 +7,7 @@ use super::render::{percent, span, when};
 use super::{Against, Claim, Document, Finding, Tolerances, Verdict, What, HEDGE_FACTOR};
 use crate::event::Nanos;
 use crate::time::NANOS_PER_SEC;
-use crate::timeline::{Confidence, Entry, Findings, Incident, Marker};
+use crate::timeline::{Confidence, Entry, Findings, Incident, Marker, Trigger};
 
 fn finding(c: &Claim, subject: &'static str, verdict: Verdict, against: Against) -> Finding {
     Finding {
@@ -76,10 +76,7 @@ fn off_by(stated: f64, actual: f64, tol: f64, unit: fn(f64) -> String) -> String
     )
 }
 
-fn first<'a>(
-    doc: &'a Document,
-    pick: impl Fn(&What) -> Option<Stamp>,
-) -> Option<(&'a Claim, Stamp)> {
+fn first(doc: &Document, pick: impl Fn(&What) -> Option<Stamp>) -> Option<(&Claim, Stamp)> {
     doc.claims
         .iter()
         .find_map(|c| pick(&c.what).map(|s| (c, s)))
@@ -224,30 +221,16 @@ pub fn against_document(doc: &Document, tol: &Tolerances) -> Vec<Finding> {
                         ));
                     }
                 }
-                let (name, best) = spans
-                    .iter()
-                    .min_by(|x, y| (x.1 - a.value).abs().total_cmp(&(y.1 - a.value).abs()))
-                    .cloned()
-                    .unwrap_or((wt.clone(), len));
-                let t = duration_tol(a, best, tol);
-                let ok = within(a.value, best, t, a.hedge);
-                let mut f = finding(c, "duration", verdict(ok), Against::Document);
-                f.stated = Some(span(a.value));
-                f.found = Some(span(best));
-                f.detail = if ok {
-                    format!("{name} is {}; within ±{}", span(best), span(t))
-                } else {
-                    format!(
-                        "{}; {}",
-                        spans
-                            .iter()
-                            .map(|(n, v)| format!("{n} is {}", span(*v)))
-                            .collect::<Vec<_>>()
-                            .join("; "),
-                        off_by(a.value, best, t, span)
-                    )
-                };
-                out.push(f);
+                let spans: Vec<(String, Option<f64>)> =
+                    spans.into_iter().map(|(n, v)| (n, Some(v))).collect();
+                out.push(against_spans(
+                    c,
+                    "duration",
+                    Against::Document,
+                    a,
+                    &spans,
+                    tol,
+                ));
             }
             What::Elapsed(p, a) => {
                 let (Some((_, s)), Some((ec, e))) = (start, phase_entry(doc, phase_role(*p)))
@@ -713,10 +696,13 @@ pub fn against_logs(doc: &Document, f: &Findings, i: &Incident, tol: &Tolerances
             }
             What::Duration(a) => {
                 let cands = [
-                    ("impact (impact start → mitigated)", fig.duration_s),
-                    ("impact start → resolved", fig.ttr_s),
+                    (
+                        "impact (impact start → mitigated)".to_string(),
+                        fig.duration_s,
+                    ),
+                    ("impact start → resolved".to_string(), fig.ttr_s),
                 ];
-                out.push(against_spans(c, "duration", a, &cands, tol));
+                out.push(against_spans(c, "duration", Against::Logs, a, &cands, tol));
             }
             What::Elapsed(p, a) => {
                 let v = match p {
@@ -728,8 +714,9 @@ pub fn against_logs(doc: &Document, f: &Findings, i: &Incident, tol: &Tolerances
                 out.push(against_spans(
                     c,
                     phase_name(*p),
+                    Against::Logs,
                     a,
-                    &[("from impact start", v)],
+                    &[("from impact start".to_string(), v)],
                     tol,
                 ));
             }
@@ -870,13 +857,8 @@ pub fn against_logs(doc: &Document, f: &Findings, i: &Incident, tol: &Tolerances
             stated: None,
             found: Some(when(t.ts, true)),
             detail: format!(
-                "the document names no cause or entry matching the first trigger candidate: {} `{}` ×{} at {}, {} before impact: {}",
-                t.role,
-                t.kind,
-                t.count,
-                when(t.ts, true),
-                span(t.lead_s),
-                crate::render::clean(&t.summary)
+                "the document names no cause or entry matching the first trigger candidate: {}",
+                trigger_text(t)
             ),
             evidence: t.evidence.clone(),
         });
@@ -895,27 +877,28 @@ fn nothing(c: &Claim, subject: &'static str, at: &Stamp, why: &str) -> Finding {
 fn against_spans(
     c: &Claim,
     subject: &'static str,
+    against: Against,
     a: &Amount,
-    cands: &[(&str, Option<f64>)],
+    cands: &[(String, Option<f64>)],
     tol: &Tolerances,
 ) -> Finding {
     let known: Vec<(&str, f64)> = cands
         .iter()
-        .filter_map(|(n, v)| v.map(|v| (*n, v)))
+        .filter_map(|(n, v)| v.map(|v| (n.as_str(), v)))
         .collect();
     let Some((name, best)) = known
         .iter()
         .copied()
         .min_by(|x, y| (x.1 - a.value).abs().total_cmp(&(y.1 - a.value).abs()))
     else {
-        let mut f = finding(c, subject, Verdict::Unsupported, Against::Logs);
+        let mut f = finding(c, subject, Verdict::Unsupported, against);
         f.stated = Some(span(a.value));
-        f.detail = "the logs do not show it".into();
+        f.detail = "nothing to hold it against".into();
         return f;
     };
     let t = duration_tol(a, best, tol);
     let ok = within(a.value, best, t, a.hedge);
-    let mut f = finding(c, subject, verdict(ok), Against::Logs);
+    let mut f = finding(c, subject, verdict(ok), against);
     f.stated = Some(span(a.value));
     f.found = Some(span(best));
     f.detail = if ok {
@@ -1158,6 +1141,19 @@ fn entry_against_logs(
     out
 }
 
+/// `change `lb.reload` ×2 at …, 21s before impact: Reloading HAProxy`.
+fn trigger_text(t: &Trigger) -> String {
+    format!(
+        "{} `{}` ×{} at {}, {} before impact: {}",
+        t.role,
+        t.kind,
+        t.count,
+        when(t.ts, true),
+        span(t.lead_s),
+        crate::render::clean(&t.summary)
+    )
+}
+
 /// The named root cause against the trigger candidates.
 fn cause_against_logs(c: &Claim, text: &str, i: &Incident) -> Finding {
     let fams = families(text, true);
@@ -1202,15 +1198,10 @@ fn cause_against_logs(c: &Claim, text: &str, i: &Incident) -> Finding {
             f.verdict = Verdict::Confirmed;
             f.found = Some(format!("{} {}", t.role, t.kind));
             f.detail = format!(
-                "trigger candidate {} of {}: {} `{}` ×{} at {}, {} before impact: {}",
+                "trigger candidate {} of {}: {}",
                 k + 1,
                 i.trigger.len(),
-                t.role,
-                t.kind,
-                t.count,
-                when(t.ts, true),
-                span(t.lead_s),
-                crate::render::clean(&t.summary)
+                trigger_text(t)
             );
             f.evidence = t.evidence.iter().take(1).cloned().collect();
         }

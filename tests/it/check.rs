@@ -25,6 +25,13 @@ fn check_json(args: &[&str]) -> (Value, i32) {
     (v, out.status.code().unwrap_or(-1))
 }
 
+/// A postmortem in a temporary folder (kept while the folder lives).
+fn temp_doc(text: &str) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(dir.path(), "pm.md", text.as_bytes());
+    (dir, p.display().to_string())
+}
+
 fn path(rel: &str) -> String {
     root().join(rel).display().to_string()
 }
@@ -76,7 +83,7 @@ fn seed_004_sixteen_hours_for_a_28_hour_window_is_contradicted() {
     // The window its own dates give; the nearest span it states (to the resolution
     // entry, 27 hours) is no closer to 16.
     let detail = f["detail"].as_str().unwrap();
-    assert!(detail.contains("is 28h 00m"), "{detail}");
+    assert!(detail.contains("2023-06-07 14:00 UTC: 28h 00m"), "{detail}");
     assert!(detail.contains("off by 11h 00m"), "{detail}");
     assert!(f["claim"].as_str().unwrap().contains("16 hours"), "{f:#}");
     // The only contradiction in the document.
@@ -293,13 +300,10 @@ fn bad_postmortems_are_a_clear_error_not_a_panic() {
 
 #[test]
 fn a_postmortem_without_dates_or_zone_is_checked_for_order_and_says_so() {
-    let dir = tempfile::tempdir().unwrap();
-    let doc = write(
-        dir.path(),
-        "pm.txt",
-        b"Timeline\n10:00: alert fired\n10:30: config rolled back\n10:10: engineer paged\n",
+    let (_dir, doc) = temp_doc(
+        "Timeline\n10:00: alert fired\n10:30: config rolled back\n10:10: engineer paged\n",
     );
-    let (v, code) = check_json(&[&doc.display().to_string()]);
+    let (v, code) = check_json(&[&doc]);
     assert_eq!(code, 1, "{v:#}");
     let order = contradiction(&v, "order", 4, "document").unwrap_or_else(|| panic!("{v:#}"));
     assert_eq!(order["stated"], "10:10 UTC (no date)");
@@ -317,22 +321,18 @@ fn a_postmortem_without_dates_or_zone_is_checked_for_order_and_says_so() {
     assert_eq!(v["document"]["zone_from"], "assumed");
 
     // --tz gives the zone when the document names none.
-    let (v, _) = check_json(&["--tz", "Europe/Berlin", &doc.display().to_string()]);
+    let (v, _) = check_json(&["--tz", "Europe/Berlin", &doc]);
     assert_eq!(v["document"]["zone"], "Europe/Berlin");
     assert_eq!(v["document"]["zone_from"], "option");
 }
 
 #[test]
 fn tolerances_are_options() {
-    // Seed 003 says "90-minute" for 2:00 PM → 3:30 PM: consistent. With a zero duration
-    // tolerance it still holds exactly; within 5% it does not.
-    let dir = tempfile::tempdir().unwrap();
-    let doc = write(
-        dir.path(),
-        "pm.md",
-        b"Duration: June 5, 2024, from 2:00 PM to 3:30 PM UTC. This 82-minute outage hurt.\n",
+    // 82 minutes for 2:00 PM → 3:30 PM is within the default 10% (9 minutes), not within
+    // 5% (4.5 minutes).
+    let (_dir, doc) = temp_doc(
+        "Duration: June 5, 2024, from 2:00 PM to 3:30 PM UTC. This 82-minute outage hurt.\n",
     );
-    let doc = doc.display().to_string();
     let (v, code) = check_json(&[&doc]);
     assert_eq!(code, 0, "{v:#}");
     let (v, code) = check_json(&["--duration-tolerance", "5", &doc]);
