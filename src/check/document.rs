@@ -409,7 +409,7 @@ pub fn durations(line: &str) -> Vec<(usize, usize, Amount)> {
 
 /// The percentages of a known population written in `line`.
 pub fn shares(line: &str) -> Vec<(usize, usize, Population, Amount)> {
-    let lower = line.to_lowercase();
+    let lower = line.to_ascii_lowercase();
     let failing = FAILURE_WORDS.iter().any(|w| lower.contains(w));
     let mut out = Vec::new();
     for c in PERCENT.captures_iter(line) {
@@ -941,7 +941,8 @@ pub fn parse(text: &str, rules: Placing) -> Document {
         // A timeline entry: a line that opens with a time (after a bullet and a date).
         let body_at = BULLET.find(&line).map_or(0, |m| m.end());
         if let Some(p) = placed.first().filter(|p| {
-            line[body_at..p.start].trim().is_empty()
+            p.start >= body_at
+                && line[body_at..p.start].trim().is_empty()
                 && (section == Section::Timeline || label.is_none())
         }) {
             let rest = line[p.end..].trim_start();
@@ -1044,7 +1045,7 @@ pub fn parse(text: &str, rules: Placing) -> Document {
         }
 
         // How long it lasted: in the summary's or impact's words about the outage.
-        let lower = line.to_lowercase();
+        let lower = line.to_ascii_lowercase();
         let about_outage = timeish || OUTAGE_WORDS.iter().any(|w| lower.contains(w));
         if about_outage && matches!(section, Section::Summary | Section::Impact | Section::Other)
             || timeish
@@ -1372,6 +1373,16 @@ mod tests {
         };
         assert_eq!(at.ns, utc("2024-02-13T22:00:00Z"));
         assert!(at.dated);
+    }
+
+    #[test]
+    fn letters_that_change_length_in_lower_case_do_not_shift_offsets() {
+        let doc = parse(
+            "İİİİ outage lasted approximately 16 hours, İİ 40% of users\n",
+            Placing::default(),
+        );
+        let quotes: Vec<&str> = doc.claims.iter().map(|c| c.quote.as_str()).collect();
+        assert_eq!(quotes, ["approximately 16 hours", "40% of users"]);
     }
 
     #[test]
