@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -19,8 +19,10 @@ ssh lb1 'cat /var/log/haproxy.log*' | coroner timeline -\n  \
 coroner report --chart timeline.svg incident-logs/ > timeline.md\n  \
 kubectl get events -A -o json | coroner timeline - lb-logs/\n  \
 coroner events --since 2024-04-04T21:00:00Z logs/ | jq 'select(.kind == \"lb.backend_down\")'\n  \
-coroner detect logs/\n\n\
-Exit codes: 0 ok; 1 fatal error; 2 ok, but some input was unreadable or damaged."
+coroner detect logs/\n  \
+coroner check postmortem.md incident-logs/\n\n\
+Exit codes: 0 ok; 1 fatal error; 2 ok, but some input was unreadable or damaged. \
+`coroner check` differs: 1 when a claim is contradicted, 2 when it cannot check."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -39,6 +41,37 @@ pub enum Command {
     Formats(FormatsArgs),
     /// Which format each input is, with the share of its first lines that fit
     Detect(DetectArgs),
+    /// Hold a written postmortem against itself and against the logs
+    #[command(
+        long_about = "Hold a written postmortem against itself and against the logs.\n\n\
+Reads POSTMORTEM (Markdown or plain text) for its claims: the stated start and end \
+(`Duration: June 6, 2023, 10:00 AM - June 7, 2023, 2:00 PM (UTC)`, `Incident Start:`), how \
+long it lasted (`approximately 16 hours`, `2h 30m`), time to detect or resolve, shares and \
+counts of users and requests (`75% of users`, `~3,000 users`, `1,234 requests failed`), \
+timeline entries (`10:05 PM: ...`) and the root cause.\n\n\
+Without INPUT, the document is held against itself: durations against the stated window, \
+timeline entries in order and inside it, detection and mitigation before resolution, \
+percentages that add up. With INPUT, also against the incident coroner reconstructs from \
+the logs (the same analysis as `coroner report`): start, end, durations, users affected, \
+failed requests, the root cause against the trigger candidates, each timeline entry \
+against the nearest matching event; and the markers and trigger the document leaves out.\n\n\
+Each finding is contradicted, unsupported (nothing to hold it against), omitted or \
+confirmed. A time holds within --time-tolerance (default: the analysis window with logs) or \
+as coarsely as it was written; a hedged claim (approximately, about, ~, nearly) gets twice \
+the tolerance; `over N` and `under N` are bounds.\n\n\
+Times without a zone take the zone the document names most (UTC, GMT, PST, UTC+2...), else \
+--tz, else UTC (said in the notes). Times without a date take the date written just before \
+them, else the day that puts them nearest the time before them (a timeline passing midnight \
+moves to the next day), else the incident date of the logs.",
+        after_help = "Examples:\n  \
+coroner check postmortem.md                              # the document against itself\n  \
+coroner check postmortem.md incident-logs/               # and against the logs\n  \
+coroner check --format markdown postmortem.md logs/ > check.md\n  \
+coroner check --json --time-tolerance 10m postmortem.md logs/ | jq '.findings[] | select(.verdict == \"contradicted\")'\n\n\
+Exit codes: 0 no claim contradicted; 1 some claim contradicted; 2 the check could not be \
+done (unreadable postmortem, bad option) or some log input was unreadable or damaged."
+    )]
+    Check(CheckArgs),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -206,4 +239,53 @@ pub struct DetectArgs {
     /// JSON instead of a table
     #[arg(long)]
     pub json: bool,
+}
+
+/// What `coroner check` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    /// Aligned text for people
+    Text,
+    /// A Markdown table to paste under the postmortem
+    Markdown,
+    /// One JSON object (schema 1, documented in the README)
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// The postmortem: Markdown or plain text, or `-` for stdin
+    #[arg(value_name = "POSTMORTEM")]
+    pub postmortem: String,
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub analysis: AnalysisArgs,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    pub format: CheckFormat,
+    /// Same as --format json
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+    /// A stated time holds within this of what it is checked against (or as coarsely as
+    /// it was written). Default: the analysis window with logs, else 0
+    #[arg(long = "time-tolerance", value_name = "DURATION")]
+    pub time_tolerance: Option<String>,
+    /// A stated duration holds within this share of the duration found
+    #[arg(
+        long = "duration-tolerance",
+        value_name = "PERCENT",
+        default_value_t = 10.0
+    )]
+    pub duration_tolerance: f64,
+    /// A stated percentage holds within this many percentage points
+    #[arg(long = "share-tolerance", value_name = "POINTS", default_value_t = 5.0)]
+    pub share_tolerance: f64,
+    /// A stated count holds within this share of the count found
+    #[arg(
+        long = "count-tolerance",
+        value_name = "PERCENT",
+        default_value_t = 10.0
+    )]
+    pub count_tolerance: f64,
 }

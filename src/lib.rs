@@ -24,6 +24,7 @@
 //!
 //! Every line read is accounted for: `lines = parsed + rejected`, per source.
 
+pub mod check;
 pub mod cli;
 pub mod clocks;
 pub mod cmd;

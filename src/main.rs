@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use coroner::cli::Cli;
-use coroner::cmd::{dispatch, is_broken_pipe, Exit};
+use coroner::cmd::{dispatch, is_broken_pipe, usage_error, Exit};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -12,7 +12,7 @@ fn main() -> ExitCode {
         Err(e) => {
             let _ = e.print();
             return if e.use_stderr() {
-                Exit::Fatal
+                usage_error(std::env::args_os())
             } else {
                 Exit::Ok
             }

@@ -3,27 +3,15 @@
 
 use std::io::{self, Write};
 
-use anyhow::{anyhow, Context};
+use anyhow::Context;
 
-use super::{report as warn_and_exit, Exit};
+use super::{analyse, report as warn_and_exit, Exit};
 use crate::cli::ReportArgs;
-use crate::config::thresholds;
 use crate::event::Nanos;
-use crate::timeline::{Collapser, Findings};
-use crate::{render, Config};
+use crate::render;
 
 pub fn run(args: ReportArgs, now: Nanos) -> anyhow::Result<Exit> {
-    let cfg = Config::from_args(&args.input, now).map_err(|e| anyhow!(e))?;
-    let (th, detect_after) = thresholds(&args.analysis).map_err(|e| anyhow!(e))?;
-    let mut runs = Collapser::new(th.hold_s * 1_000_000_000);
-    let (run, sunk) = crate::read(&cfg, false, |ev| {
-        if ev.is_notable() {
-            runs.push(&ev);
-        }
-        Ok::<(), io::Error>(())
-    })?;
-    sunk?;
-    let findings = Findings::new(run, runs.finish(), &th, detect_after)?;
+    let findings = analyse(&args.input, &args.analysis, now)?;
     let chart = match &args.chart {
         None => None,
         Some(path) => match render::chart::svg(&findings) {

@@ -1,6 +1,7 @@
 //! Integration tests, one binary: they drive the library and the `coroner` binary over
 //! the real corpus (tests/corpus, with its PROVENANCE.md) and generated inputs.
 
+mod check;
 mod cli;
 mod corpus;
 mod definitions;
