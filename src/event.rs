@@ -5,6 +5,7 @@
 //! reordered). `source` and `line` point back at the exact input line.
 
 use serde::Serialize;
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// Nanoseconds since the Unix epoch, UTC.
@@ -128,6 +129,63 @@ pub struct Request {
     pub failed: bool,
     /// The load balancer itself failed the request (no server, connect/queue timeout…).
     pub lb_failure: bool,
+}
+
+/// A request's roles borrowed from its line: what the analysis folds in, with no copy.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RequestRef<'a> {
+    pub status: Option<u16>,
+    pub backend: Option<Cow<'a, str>>,
+    pub server: Option<Cow<'a, str>>,
+    pub client: Option<Cow<'a, str>>,
+    pub method: Option<Cow<'a, str>>,
+    pub path: Option<Cow<'a, str>>,
+    pub latency_ms: Option<f64>,
+    pub bytes: Option<u64>,
+    pub termination: Option<Cow<'a, str>>,
+    pub failed: bool,
+    pub lb_failure: bool,
+}
+
+impl RequestRef<'_> {
+    pub fn into_owned(self) -> Request {
+        let own = |c: Option<Cow<'_, str>>| c.map(Cow::into_owned);
+        Request {
+            status: self.status,
+            backend: own(self.backend),
+            server: own(self.server),
+            client: own(self.client),
+            method: own(self.method),
+            path: own(self.path),
+            latency_ms: self.latency_ms,
+            bytes: self.bytes,
+            termination: own(self.termination),
+            failed: self.failed,
+            lb_failure: self.lb_failure,
+        }
+    }
+}
+
+impl Request {
+    /// The same request, borrowed.
+    pub fn as_ref(&self) -> RequestRef<'_> {
+        fn b(s: &Option<String>) -> Option<Cow<'_, str>> {
+            s.as_deref().map(Cow::Borrowed)
+        }
+        RequestRef {
+            status: self.status,
+            backend: b(&self.backend),
+            server: b(&self.server),
+            client: b(&self.client),
+            method: b(&self.method),
+            path: b(&self.path),
+            latency_ms: self.latency_ms,
+            bytes: self.bytes,
+            termination: b(&self.termination),
+            failed: self.failed,
+            lb_failure: self.lb_failure,
+        }
+    }
 }
 
 /// One normalized log record.

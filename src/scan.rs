@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 
-use crate::event::{Event, Nanos, TimeFlags, KIND_REQUEST};
+use crate::event::{Event, Nanos, Request, RequestRef, TimeFlags, KIND_REQUEST};
 use crate::format::{detect, Detection, LineAt, LineParser, LineView, Registry, Reject};
 use crate::impact::Buckets;
 use crate::input::document::{self, Shape, DOCUMENT_LIMIT};
@@ -517,6 +517,17 @@ impl Scanner<'_> {
         }
         let peeled = reg.peel(text);
         let outer = LineView::with_header(text, &header);
+        // A request line that is only counted is folded straight into the buckets.
+        if lean && peeled.is_none() && self.sorting.is_none() {
+            let (f, m) = self.parser.parse(&outer)?;
+            let format = &reg.formats()[f];
+            if let Some(r) = format.lean_request(&m, &mut self.clock) {
+                let (ts, prec, request) = r?;
+                self.fold(&format.id, ts, prec, &request, text);
+                return Ok((Vec::new(), f));
+            }
+            return self.build(f, m, text, text, &at, lean);
+        }
         let envelope = peeled.as_ref().and_then(|(e, _)| {
             let m = reg.formats()[*e].matches(&outer)?;
             if let Ok((raw, ..)) = &m.time {
@@ -535,7 +546,7 @@ impl Scanner<'_> {
         };
         // The envelope's exact instant (a container runtime's UTC nanoseconds).
         let envelope_instant = envelope.as_ref().and_then(|(_, m)| match &m.time {
-            Ok((raw @ RawTime::Instant(_), prec, stamp)) => Some((*raw, *prec, stamp.clone())),
+            Ok((raw @ RawTime::Instant(_), prec, stamp)) => Some((*raw, *prec, stamp.to_string())),
             _ => None,
         });
         let (f, m, built_from) = match inner_parsed {
@@ -618,45 +629,81 @@ impl Scanner<'_> {
 
     /// A complete event: counted, filtered by time, ordered, batched.
     fn deliver(&mut self, ev: Event) {
-        let stats = &mut self.stats;
-        *stats.formats.entry(ev.format.to_string()).or_default() += 1;
-        let opts = self.opts;
-        if opts.since.is_some_and(|s| ev.ts < s) || opts.until.is_some_and(|u| ev.ts >= u) {
-            stats.filtered_out += 1;
+        if !self.account(&ev.format, ev.ts, ev.line, || ev.text().to_string()) {
             return;
         }
-        if let Some(last) = stats.last_ts {
-            if ev.ts - last >= SILENCE_MIN && stats.silences.len() < SILENCES_KEPT {
-                stats.silences.push(Silence {
-                    from: last,
-                    to: ev.ts,
-                    line: ev.line,
-                    text: ev.text().to_string(),
-                });
-            }
-        }
-        stats.first_ts = Some(stats.first_ts.map_or(ev.ts, |t| t.min(ev.ts)));
-        stats.last_ts = Some(stats.last_ts.map_or(ev.ts, |t| t.max(ev.ts)));
         if &*ev.kind == KIND_REQUEST {
-            stats.requests += 1;
-            if let Some(r) = &ev.request {
-                stats.requests_failed += r.failed as u64;
-                if let Some(key) = request_key(r, None) {
-                    let ts = ev.ts;
-                    stats.requests_sample.push(Observation { ts, key });
-                    stats.requests_sample.note_digits(ev.ts_prec);
-                }
-            }
+            let r = ev.request.as_ref().map(Request::as_ref).unwrap_or_default();
+            self.count_request(ev.ts, ev.ts_prec, &r);
             // Requests are either folded into buckets for the analysis (timeline, report)
             // or passed on (events): never both.
-            if !opts.forward_requests {
-                if let Some(r) = &ev.request {
-                    self.buckets.add(&ev.format, ev.ts, r);
+            if !self.opts.forward_requests {
+                if ev.request.is_some() {
+                    self.buckets.add(&ev.format, ev.ts, &r);
                 }
                 return;
             }
         }
         self.reorder.push(ev, &mut self.batch);
+    }
+
+    /// A request line that only needs counting (`timeline`, `report`): folded into the
+    /// buckets straight from the line's fields, with no event built.
+    fn fold(&mut self, format: &str, ts: Nanos, prec: u8, r: &RequestRef<'_>, text: &str) {
+        if let Some((ev, _)) = self.pending.take() {
+            self.deliver(ev);
+        }
+        if !self.account(format, ts, self.line_no, || text.to_string()) {
+            return;
+        }
+        self.count_request(ts, prec, r);
+        self.buckets.add(format, ts, r);
+    }
+
+    /// Counts an event of `format` at `ts`: false when it falls outside `--since`/
+    /// `--until`. A silence of the source before it is kept, with its text.
+    fn account(
+        &mut self,
+        format: &str,
+        ts: Nanos,
+        line: u64,
+        text: impl FnOnce() -> String,
+    ) -> bool {
+        let stats = &mut self.stats;
+        match stats.formats.get_mut(format) {
+            Some(n) => *n += 1,
+            None => {
+                stats.formats.insert(format.to_string(), 1);
+            }
+        }
+        let opts = self.opts;
+        if opts.since.is_some_and(|s| ts < s) || opts.until.is_some_and(|u| ts >= u) {
+            stats.filtered_out += 1;
+            return false;
+        }
+        if let Some(last) = stats.last_ts {
+            if ts - last >= SILENCE_MIN && stats.silences.len() < SILENCES_KEPT {
+                stats.silences.push(Silence {
+                    from: last,
+                    to: ts,
+                    line,
+                    text: text(),
+                });
+            }
+        }
+        stats.first_ts = Some(stats.first_ts.map_or(ts, |t| t.min(ts)));
+        stats.last_ts = Some(stats.last_ts.map_or(ts, |t| t.max(ts)));
+        true
+    }
+
+    fn count_request(&mut self, ts: Nanos, prec: u8, r: &RequestRef<'_>) {
+        let stats = &mut self.stats;
+        stats.requests += 1;
+        stats.requests_failed += r.failed as u64;
+        if let Some(key) = request_key(r, None) {
+            stats.requests_sample.push(Observation { ts, key });
+            stats.requests_sample.note_digits(prec);
+        }
     }
 
     fn take_batch(&mut self) -> Option<Vec<Event>> {

@@ -27,7 +27,7 @@ use std::sync::Arc;
 use regex::bytes::Regex;
 use serde_json::Value;
 
-use crate::event::{Event, Request, Severity, KIND_LOG, KIND_REQUEST};
+use crate::event::{Event, Nanos, RequestRef, Severity, TimeFlags, KIND_LOG, KIND_REQUEST};
 use crate::time::{RawTime, SourceClock, StampError, TsFormat};
 
 /// Why a line was not turned into an event.
@@ -90,18 +90,50 @@ struct Rule {
     component: Option<Template>,
 }
 
+/// A field a role reads, with its slot in each pattern's tokenizer (resolved once, so the
+/// hot path does not look names up).
+struct Field {
+    name: String,
+    /// Per pattern: the tokenizer slot holding this field, if the pattern has a tokenizer.
+    slots: Vec<Option<u8>>,
+}
+
+impl Field {
+    fn new(name: &str, patterns: &[Pattern]) -> Field {
+        Field {
+            name: name.to_string(),
+            slots: patterns
+                .iter()
+                .map(|p| {
+                    let (_, index) = p.fast.as_ref()?;
+                    let i = index.binary_search_by(|(n, _)| (*n).cmp(name)).ok()?;
+                    Some(index[i].1)
+                })
+                .collect(),
+        }
+    }
+
+    /// The field's text in a record of pattern `pattern`.
+    fn text<'a>(&self, rec: &Record<'a>, pattern: usize) -> Option<Cow<'a, str>> {
+        match (rec, self.slots.get(pattern).copied().flatten()) {
+            (Record::Spans { .. }, Some(slot)) => rec.slot_text(slot),
+            _ => rec.text(&self.name),
+        }
+    }
+}
+
 struct RequestRoles {
-    status: Option<String>,
-    backend: Option<String>,
-    server: Option<String>,
-    client: Option<String>,
-    method: Option<String>,
-    path: Option<String>,
-    latency: Option<String>,
+    status: Option<Field>,
+    backend: Option<Field>,
+    server: Option<Field>,
+    client: Option<Field>,
+    method: Option<Field>,
+    path: Option<Field>,
+    latency: Option<Field>,
     latency_to_ms: f64,
-    bytes: Option<String>,
-    termination: Option<String>,
-    lb_failure: Vec<Vec<(String, Regex)>>,
+    bytes: Option<Field>,
+    termination: Option<Field>,
+    lb_failure: Vec<Vec<(Field, Regex)>>,
 }
 
 /// Templates tried in order: the first that renders wins.
@@ -142,7 +174,7 @@ pub struct Match<'a> {
     pub pattern: usize,
     pub record: Record<'a>,
     /// The line's time as its text says it (before zone/year), with precision and text.
-    pub time: Result<(RawTime, u8, String), Reject>,
+    pub time: Result<(RawTime, u8, Cow<'a, str>), Reject>,
     /// How much of the line the match explains (fields found): ranks formats.
     pub strength: usize,
 }
@@ -326,23 +358,27 @@ impl Format {
                     let mut cond = Some(m);
                     let mut at = format!("request.lb_failure[{i}]");
                     while let Some(c) = cond {
-                        all.push((c.field.clone(), re(format!("{at}.regex"), &c.regex)?));
+                        all.push((
+                            Field::new(&c.field, &patterns),
+                            re(format!("{at}.regex"), &c.regex)?,
+                        ));
                         at.push_str(".and");
                         cond = c.and.as_deref();
                     }
                     lb_failure.push(all);
                 }
+                let field = |n: &Option<String>| n.as_deref().map(|n| Field::new(n, &patterns));
                 Some(RequestRoles {
-                    status: r.status.clone(),
-                    backend: r.backend.clone(),
-                    server: r.server.clone(),
-                    client: r.client.clone(),
-                    method: r.method.clone(),
-                    path: r.path.clone(),
-                    latency: r.latency.clone(),
+                    status: field(&r.status),
+                    backend: field(&r.backend),
+                    server: field(&r.server),
+                    client: field(&r.client),
+                    method: field(&r.method),
+                    path: field(&r.path),
+                    latency: field(&r.latency),
                     latency_to_ms,
-                    bytes: r.bytes.clone(),
-                    termination: r.termination.clone(),
+                    bytes: field(&r.bytes),
+                    termination: field(&r.termination),
                     lb_failure,
                 })
             }
@@ -414,7 +450,7 @@ impl Format {
         match self.kind {
             DefKind::Regex => {
                 for (i, p) in self.patterns.iter().enumerate() {
-                    if let Some(record) = Self::fast_record(p, view.text.as_bytes()) {
+                    if let Some(record) = Self::fast_record(p, view.text) {
                         let strength = match &record {
                             Record::Spans { spans, .. } => spans
                                 .iter()
@@ -502,10 +538,10 @@ impl Format {
     }
 
     /// The pattern's tokenizer's record of the line, if it has one and it accepts.
-    fn fast_record<'a>(p: &Pattern, text: &'a [u8]) -> Option<Record<'a>> {
+    fn fast_record<'a>(p: &Pattern, text: &'a str) -> Option<Record<'a>> {
         let &(fp, names) = p.fast.as_ref()?;
         let mut spans = [fast::Span::NONE; fast::MAX_FIELDS];
-        (fp.parse)(text, &mut spans).then_some(Record::Spans { text, spans, names })
+        (fp.parse)(text.as_bytes(), &mut spans).then_some(Record::Spans { text, spans, names })
     }
 
     /// For tests and the sample checker: the fields of `text` by the pattern's tokenizer
@@ -521,7 +557,7 @@ impl Format {
                 .map(|n| (n.clone(), r.text(n).map(Cow::into_owned)))
                 .collect()
         };
-        let fast = Self::fast_record(p, text.as_bytes()).map(|r| list(&r));
+        let fast = Self::fast_record(p, text).map(|r| list(&r));
         let regex = p
             .regex
             .as_ref()
@@ -602,9 +638,13 @@ impl Format {
     }
 
     /// The first timestamp field present decides the line's time.
-    fn time_of(&self, rec: &Record<'_>, p: &Pattern) -> Result<(RawTime, u8, String), Reject> {
+    fn time_of<'a>(
+        &self,
+        rec: &Record<'a>,
+        p: &Pattern,
+    ) -> Result<(RawTime, u8, Cow<'a, str>), Reject> {
         if p.inherit_time {
-            return Ok((RawTime::Previous, 0, String::new()));
+            return Ok((RawTime::Previous, 0, Cow::Borrowed("")));
         }
         let mut first_err = None;
         let candidates = if p.timestamps.is_empty() {
@@ -615,13 +655,52 @@ impl Format {
         for (field, fmt) in candidates {
             let Some(raw) = rec.text(field) else { continue };
             match fmt.parse(&raw) {
-                Ok((t, prec)) => return Ok((t, prec, raw.into_owned())),
+                Ok((t, prec)) => return Ok((t, prec, raw)),
                 Err(e) => {
                     first_err.get_or_insert(e);
                 }
             }
         }
         Err(first_err.map_or(Reject::NoTimestamp, Reject::BadTimestamp))
+    }
+
+    /// The instant of a line's time on the source's clock, its flags and precision.
+    fn instant(
+        raw_time: RawTime,
+        prec: u8,
+        clock: &mut SourceClock,
+    ) -> Result<(Nanos, TimeFlags, u8), Reject> {
+        // A sub-second skew makes the shifted instant as precise as the skew.
+        let prec = match clock.skew() {
+            s if s % 1_000_000 != 0 => prec.max(9),
+            s if s % 1_000_000_000 != 0 => prec.max(3),
+            _ => prec,
+        };
+        let (ts, time) = clock.resolve(raw_time).ok_or(match raw_time {
+            RawTime::Previous => Reject::NoTimestamp,
+            _ => Reject::OutOfRange,
+        })?;
+        Ok((ts, time, prec))
+    }
+
+    /// For a caller that only counts requests: a plain request line's instant,
+    /// precision and roles, with no event built. `None` when the match needs an event
+    /// (not a request, one event per element, or a format with continuation lines).
+    #[allow(clippy::type_complexity)]
+    pub fn lean_request<'a>(
+        &self,
+        m: &Match<'a>,
+        clock: &mut SourceClock,
+    ) -> Option<Result<(Nanos, u8, RequestRef<'a>), Reject>> {
+        let p = &self.patterns[m.pattern];
+        if &*p.kind != KIND_REQUEST || p.each.is_some() || self.continuation.is_some() {
+            return None;
+        }
+        Some(match &m.time {
+            Err(e) => Err(e.clone()),
+            Ok((raw, prec, _)) => Self::instant(*raw, *prec, clock)
+                .map(|(ts, _, prec)| (ts, prec, self.request_ref(&m.record, m.pattern))),
+        })
     }
 
     /// Builds the event of a matched line. `lean`: the caller only counts requests, so a
@@ -638,16 +717,7 @@ impl Format {
         let pattern = &self.patterns[m.pattern];
 
         let (raw_time, prec, ts_raw) = m.time?;
-        // A sub-second skew makes the shifted instant as precise as the skew.
-        let prec = match clock.skew() {
-            s if s % 1_000_000 != 0 => prec.max(9),
-            s if s % 1_000_000_000 != 0 => prec.max(3),
-            _ => prec,
-        };
-        let (ts, time) = clock.resolve(raw_time).ok_or(match raw_time {
-            RawTime::Previous => Reject::NoTimestamp,
-            _ => Reject::OutOfRange,
-        })?;
+        let (ts, time, prec) = Self::instant(raw_time, prec, clock)?;
 
         let lookup = |f: &str| rec.text(f);
         let lean = lean && &*pattern.kind == KIND_REQUEST;
@@ -679,7 +749,7 @@ impl Format {
 
         let mut rule_hit = None;
         let request = if &*kind == KIND_REQUEST {
-            let r = self.request(rec);
+            let r = self.request_ref(rec, m.pattern).into_owned();
             if r.failed {
                 severity = Severity::Error;
             }
@@ -726,7 +796,7 @@ impl Format {
             event: Event {
                 ts,
                 ts_prec: prec,
-                ts_raw,
+                ts_raw: ts_raw.into_owned(),
                 time,
                 source_id: at.source_id,
                 source: at.source.clone(),
@@ -779,12 +849,12 @@ impl Format {
         out
     }
 
-    fn request(&self, rec: &Record<'_>) -> Request {
+    /// The request roles of a record of pattern `pattern`, borrowed from the line.
+    pub(crate) fn request_ref<'a>(&self, rec: &Record<'a>, pattern: usize) -> RequestRef<'a> {
         let Some(roles) = &self.request else {
-            return Request::default();
+            return RequestRef::default();
         };
-        let get = |f: &Option<String>| f.as_deref().and_then(|f| rec.text(f));
-        let owned = |f: &Option<String>| get(f).map(Cow::into_owned);
+        let get = |f: &Option<Field>| f.as_ref().and_then(|f| f.text(rec, pattern));
         let status = get(&roles.status).and_then(|s| s.parse::<u16>().ok());
         let latency_ms = get(&roles.latency)
             .and_then(|s| s.trim_start_matches('+').parse::<f64>().ok())
@@ -792,19 +862,21 @@ impl Format {
             .map(|v| v * roles.latency_to_ms);
         let bytes = get(&roles.bytes).and_then(|s| s.trim_start_matches('+').parse::<u64>().ok());
         let lb_failure = roles.lb_failure.iter().any(|all| {
-            all.iter()
-                .all(|(f, r)| rec.text(f).is_some_and(|v| r.is_match(v.as_bytes())))
+            all.iter().all(|(f, r)| {
+                f.text(rec, pattern)
+                    .is_some_and(|v| r.is_match(v.as_bytes()))
+            })
         });
-        Request {
+        RequestRef {
             status,
-            backend: owned(&roles.backend),
-            server: owned(&roles.server),
-            client: owned(&roles.client),
-            method: owned(&roles.method),
-            path: owned(&roles.path),
+            backend: get(&roles.backend),
+            server: get(&roles.server),
+            client: get(&roles.client),
+            method: get(&roles.method),
+            path: get(&roles.path),
             latency_ms,
             bytes,
-            termination: owned(&roles.termination),
+            termination: get(&roles.termination),
             failed: lb_failure || status.is_some_and(|s| s >= 500),
             lb_failure,
         }

@@ -73,7 +73,7 @@ pub enum Record<'a> {
     /// The fields a fast tokenizer found: spans of `text`, named by `names` (sorted by
     /// name, with each name's slot).
     Spans {
-        text: &'a [u8],
+        text: &'a str,
         spans: Spans,
         names: &'static [(&'static str, u8)],
     },
@@ -99,14 +99,24 @@ impl<'a> Record<'a> {
                 .map(|m| m.as_bytes())
                 .filter(|s| !s.is_empty())
                 .map(String::from_utf8_lossy),
-            Record::Spans { text, spans, names } => names
+            Record::Spans { names, .. } => names
                 .binary_search_by(|(n, _)| (*n).cmp(name))
                 .ok()
-                .and_then(|i| spans[names[i].1 as usize].get())
-                .filter(|r| !r.is_empty())
-                .map(|r| String::from_utf8_lossy(&text[r])),
+                .and_then(|i| self.slot_text(names[i].1)),
             Record::Json { .. } => self.json(name).and_then(json_text),
             Record::Delimited { header, values } => header.text(values, name),
+        }
+    }
+
+    /// The text of a tokenizer's slot (`Spans` records only).
+    pub fn slot_text(&self, slot: u8) -> Option<Cow<'a, str>> {
+        match self {
+            Record::Spans { text, spans, .. } => spans[slot as usize]
+                .get()
+                .filter(|r| !r.is_empty())
+                .and_then(|r| text.get(r))
+                .map(Cow::Borrowed),
+            _ => None,
         }
     }
 

@@ -550,7 +550,7 @@ mod tests {
                 failed: status >= 500,
                 ..Request::default()
             };
-            b.add("haproxy_http", sec * NANOS_PER_SEC + k as i64, &r);
+            b.add("haproxy_http", sec * NANOS_PER_SEC + k as i64, &r.as_ref());
         }
     }
 

@@ -2,9 +2,11 @@
 
 use std::collections::HashMap;
 
+use rustc_hash::FxHashMap;
+
 use roaring::RoaringBitmap;
 
-use crate::event::{Nanos, Request};
+use crate::event::{Nanos, RequestRef};
 use crate::time::NANOS_PER_SEC;
 
 /// Latency histogram: bin `i` holds latencies in [1.4^(i-1), 1.4^i) ms; bin 0 is < 1 ms.
@@ -14,7 +16,7 @@ const LATENCY_GROWTH: f64 = 1.4;
 /// Interned names: small ids in bucket keys and client sets.
 #[derive(Clone, Debug, Default)]
 pub struct Interner {
-    ids: HashMap<Box<str>, u32>,
+    ids: FxHashMap<Box<str>, u32>,
     names: Vec<Box<str>>,
 }
 
@@ -90,7 +92,7 @@ pub fn latency_of_bin(bin: usize) -> f64 {
 }
 
 impl Bucket {
-    fn add(&mut self, ts: Nanos, r: &Request) {
+    fn add(&mut self, ts: Nanos, r: &RequestRef<'_>) {
         if self.requests == 0 {
             self.first_ts = ts;
             self.last_ts = ts;
@@ -174,16 +176,16 @@ pub struct Buckets {
     pub backends: Interner,
     pub servers: Interner,
     pub clients: Interner,
-    pub map: HashMap<BucketKey, Bucket>,
+    pub map: FxHashMap<BucketKey, Bucket>,
     /// Distinct clients per (tier, second).
-    pub clients_by_second: HashMap<(u32, i64), ClientSets>,
+    pub clients_by_second: FxHashMap<(u32, i64), ClientSets>,
     /// Requests per tier that named a server (the load-balancer view).
-    pub with_server: HashMap<u32, u64>,
+    pub with_server: FxHashMap<u32, u64>,
 }
 
 impl Buckets {
     /// Folds one request event in.
-    pub fn add(&mut self, tier: &str, ts: Nanos, r: &Request) {
+    pub fn add(&mut self, tier: &str, ts: Nanos, r: &RequestRef<'_>) {
         let key = BucketKey {
             second: ts.div_euclid(NANOS_PER_SEC),
             tier: self.tiers.id(tier),
@@ -282,15 +284,20 @@ impl Buckets {
 mod tests {
     use super::*;
 
-    fn req(status: u16, server: &str, client: &str, failed: bool) -> Request {
-        Request {
+    fn req(
+        status: u16,
+        server: &'static str,
+        client: &'static str,
+        failed: bool,
+    ) -> RequestRef<'static> {
+        RequestRef {
             status: Some(status),
             backend: Some("be".into()),
             server: Some(server.into()),
             client: Some(client.into()),
             failed,
             latency_ms: Some(12.0),
-            ..Request::default()
+            ..RequestRef::default()
         }
     }
 

@@ -62,7 +62,7 @@
 use std::collections::HashMap;
 
 use super::NANOS_PER_SEC;
-use crate::event::{Nanos, Request};
+use crate::event::{Nanos, RequestRef};
 
 /// A request as seen by one source: its instant on that source's clock and its key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -105,7 +105,7 @@ const MIN_TRIM: Nanos = 1_000_000;
 /// Use ids only when both sources log them: a request keyed by id on one side and by
 /// (client, path, status) on the other matches nothing. The hash is FNV-1a (64 bit) over
 /// tagged, length-prefixed fields: stable across runs, platforms and Rust releases.
-pub fn request_key(r: &Request, request_id: Option<&str>) -> Option<u64> {
+pub fn request_key(r: &RequestRef<'_>, request_id: Option<&str>) -> Option<u64> {
     if let Some(id) = request_id
         .map(str::trim)
         .filter(|id| !id.is_empty() && *id != "-")
@@ -521,6 +521,7 @@ pub fn estimate_sampled(a: &Sampler, b: &Sampler, max_offset: Nanos) -> Option<S
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event::Request;
     use proptest::prelude::*;
 
     const MS: Nanos = 1_000_000;
@@ -593,14 +594,14 @@ mod tests {
             let (mut a, mut b) = (Vec::new(), Vec::new());
             for i in 0..self.shared {
                 let ta = T0 + i as Nanos * 50 * MS + rng.jitter(20 * MS);
-                let key = request_key(&random_request(&mut rng), None).unwrap();
+                let key = request_key(&random_request(&mut rng).as_ref(), None).unwrap();
                 a.push(Observation { ts: ta, key });
                 let tb = ta + self.offset + rng.jitter(self.jitter);
                 b.push(Observation { ts: tb, key });
             }
             for _ in 0..self.noise {
                 for side in [&mut a, &mut b] {
-                    let key = request_key(&random_request(&mut rng), None).unwrap();
+                    let key = request_key(&random_request(&mut rng).as_ref(), None).unwrap();
                     let ts = T0 + rng.below(span as u64) as Nanos;
                     side.push(Observation { ts, key });
                 }
@@ -702,7 +703,7 @@ mod tests {
         let (mut a, mut b) = (Vec::new(), Vec::new());
         for i in 0..n {
             let id = format!("req-{i:08x}");
-            let key = request_key(&r, with_ids.then_some(id.as_str())).unwrap();
+            let key = request_key(&r.as_ref(), with_ids.then_some(id.as_str())).unwrap();
             let ta = T0 + i as Nanos * 100 * MS;
             a.push(Observation { ts: ta, key });
             b.push(Observation {
@@ -719,27 +720,43 @@ mod tests {
         let other = req("10.9.9.9", "/other", 503);
         // The id decides, whatever the rest says; `-` and blanks are no id.
         assert_eq!(
-            request_key(&r, Some("abc")),
-            request_key(&other, Some("abc"))
+            request_key(&r.as_ref(), Some("abc")),
+            request_key(&other.as_ref(), Some("abc"))
         );
-        assert_ne!(request_key(&r, Some("abc")), request_key(&r, None));
-        assert_eq!(request_key(&r, Some("-")), request_key(&r, None));
-        assert_eq!(request_key(&r, Some("  ")), request_key(&r, None));
+        assert_ne!(
+            request_key(&r.as_ref(), Some("abc")),
+            request_key(&r.as_ref(), None)
+        );
+        assert_eq!(
+            request_key(&r.as_ref(), Some("-")),
+            request_key(&r.as_ref(), None)
+        );
+        assert_eq!(
+            request_key(&r.as_ref(), Some("  ")),
+            request_key(&r.as_ref(), None)
+        );
         // Tuple keys need all three parts.
-        assert_eq!(request_key(&Request::default(), None), None);
+        assert_eq!(request_key(&RequestRef::default(), None), None);
         assert_eq!(
             request_key(
                 &Request {
                     status: None,
                     ..r.clone()
-                },
+                }
+                .as_ref(),
                 None
             ),
             None
         );
         // Stable: FNV-1a, not a per-process hasher.
-        assert_eq!(request_key(&r, None), request_key(&r.clone(), None));
-        assert_eq!(request_key(&r, Some("abc")), Some(0x7a4e_6032_27af_cbe9));
+        assert_eq!(
+            request_key(&r.as_ref(), None),
+            request_key(&r.clone().as_ref(), None)
+        );
+        assert_eq!(
+            request_key(&r.as_ref(), Some("abc")),
+            Some(0x7a4e_6032_27af_cbe9)
+        );
 
         // Ten health checks a second: by tuple every record has 500 candidates in
         // ±25 s, so nothing can be said; by id, the pairs are exact.

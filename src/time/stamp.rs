@@ -11,7 +11,7 @@
 //! Jan 1 of the year after the source's).
 
 use chrono::format::{parse, Item, Parsed, StrftimeItems};
-use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 
 use crate::event::Nanos;
 
@@ -149,10 +149,119 @@ impl TsFormat {
             TsFormat::Iso8601 => parse_iso8601(text).ok_or_else(no_match)?,
             TsFormat::Epoch(unit) => parse_epoch(text, *unit).ok_or_else(no_match)?,
             TsFormat::Strftime {
-                items, has_year, ..
-            } => parse_strftime(text, items, *has_year).ok_or_else(no_match)?,
+                pattern,
+                items,
+                has_year,
+            } => {
+                if let Some(hit) = SECOND_CACHE.with(|c| c.borrow().get(pattern, text)) {
+                    return Ok(hit);
+                }
+                let parsed = parse_strftime(text, items, *has_year).ok_or_else(no_match)?;
+                if let Some(r) = parsed {
+                    SECOND_CACHE.with(|c| c.borrow_mut().put(pattern, text, r));
+                }
+                parsed
+            }
         }
         .ok_or_else(|| StampError::OutOfRange(text.to_string()))
+    }
+}
+
+thread_local! {
+    static SECOND_CACHE: std::cell::RefCell<SecondCache> = std::cell::RefCell::new(SecondCache::default());
+}
+
+/// The last strftime stamp parsed on this thread, minus its fraction of a second: log
+/// lines come many to a second, and a stamp that differs from the previous one only in
+/// its fraction digits is the same second plus another fraction. chrono's general
+/// parser is the slowest part of reading an access-log line; this skips it for all but
+/// the first line of each second.
+#[derive(Default)]
+struct SecondCache {
+    pattern: String,
+    /// The stamp with its fraction digits cut out.
+    key: String,
+    digits: usize,
+    /// The stamp's time with its fraction taken off (never a leap second).
+    base: Option<(RawTime, u8)>,
+}
+
+/// Where the fraction digits of a stamp are (the last `.` or `,` after a digit, followed
+/// by 1..=9 digits), and their value in nanoseconds.
+fn fraction_at(text: &str) -> Option<(std::ops::Range<usize>, u32)> {
+    let b = text.as_bytes();
+    let dot = (1..b.len())
+        .rev()
+        .find(|&i| (b[i] == b'.' || b[i] == b',') && b[i - 1].is_ascii_digit())?;
+    let n = b[dot + 1..]
+        .iter()
+        .take_while(|c| c.is_ascii_digit())
+        .count();
+    if n == 0 || n > 9 {
+        return None;
+    }
+    let (ns, _) = fraction(b, dot + 1);
+    Some((dot + 1..dot + 1 + n, ns))
+}
+
+impl SecondCache {
+    fn get(&self, pattern: &str, text: &str) -> Option<(RawTime, u8)> {
+        let (base, prec) = self.base?;
+        let (r, ns) = fraction_at(text)?;
+        let (head, tail) = (&text[..r.start], &text[r.end..]);
+        let same = r.len() == self.digits
+            && self.key.len() == head.len() + tail.len()
+            && self.key.as_bytes()[..head.len()] == *head.as_bytes()
+            && self.key.as_bytes()[head.len()..] == *tail.as_bytes()
+            && self.pattern == pattern;
+        if !same {
+            return None;
+        }
+        Some(match base {
+            RawTime::Instant(t) => (RawTime::Instant(t + ns as i64), prec),
+            RawTime::Local { dt, year_known } => (
+                RawTime::Local {
+                    dt: dt.with_nanosecond(ns)?,
+                    year_known,
+                },
+                prec,
+            ),
+            _ => return None,
+        })
+    }
+
+    /// Remembers a parse whose nanoseconds are exactly the stamp's fraction digits.
+    fn put(&mut self, pattern: &str, text: &str, parsed: (RawTime, u8)) {
+        self.base = None;
+        let Some((r, ns)) = fraction_at(text) else {
+            return;
+        };
+        let base = match parsed.0 {
+            RawTime::Instant(t) => RawTime::Instant(t - ns as i64),
+            RawTime::Local { dt, year_known } if dt.nanosecond() == ns => RawTime::Local {
+                dt: match dt.with_nanosecond(0) {
+                    Some(d) => d,
+                    None => return,
+                },
+                year_known,
+            },
+            _ => return,
+        };
+        // An instant is checked the same way: its nanoseconds within the second.
+        if let RawTime::Instant(t) = parsed.0 {
+            if t.rem_euclid(1_000_000_000) as u32 != ns {
+                return;
+            }
+        }
+        if self.pattern != pattern {
+            self.pattern.clear();
+            self.pattern.push_str(pattern);
+        }
+        self.key.clear();
+        self.key.push_str(&text[..r.start]);
+        self.key.push_str(&text[r.end..]);
+        self.digits = r.len();
+        self.base = Some((base, parsed.1));
     }
 }
 
