@@ -23,10 +23,10 @@ fn text(n: usize) -> Vec<u8> {
     t.into_bytes()
 }
 
-fn quick(
-    c: &mut Criterion,
+fn quick<'c>(
+    c: &'c mut Criterion,
     name: &str,
-) -> criterion::BenchmarkGroup<'_, criterion::measurement::WallTime> {
+) -> criterion::BenchmarkGroup<'c, criterion::measurement::WallTime> {
     let mut g = c.benchmark_group(name);
     g.sample_size(10)
         .warm_up_time(std::time::Duration::from_millis(300))
@@ -62,7 +62,7 @@ fn decode_and_split(c: &mut Criterion) {
             let mut r = LineReader::new(d, 1 << 20);
             let mut n = 0usize;
             while let Some(l) = r.next_line().unwrap() {
-                n += l.text.len();
+                n += l.bytes.len();
             }
             black_box(n)
         })
@@ -72,7 +72,7 @@ fn decode_and_split(c: &mut Criterion) {
             let mut r = LineReader::new(Cursor::new(&plain[..]), 1 << 20);
             let mut n = 0usize;
             while let Some(l) = r.next_line().unwrap() {
-                n += l.text.len();
+                n += l.bytes.len();
             }
             black_box(n)
         })

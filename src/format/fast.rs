@@ -56,6 +56,11 @@ pub static FAST_PATHS: &[FastPath] = &[
         fields: nginx::FIELDS,
         parse: nginx::parse,
     },
+    FastPath {
+        name: "aws_alb",
+        fields: alb::FIELDS,
+        parse: alb::parse,
+    },
 ];
 
 pub fn by_name(name: &str) -> Option<&'static FastPath> {
@@ -479,15 +484,6 @@ mod nginx {
         body(b, s).is_some()
     }
 
-    /// `"([^"]*)"` at the cursor: the inside's span.
-    fn quoted(c: &mut Cur<'_>) -> Option<Span> {
-        c.lit(b'"').then_some(())?;
-        let end = c.i + memchr(b'"', &c.b[c.i..])?;
-        let s = Span(c.i as u32, end as u32);
-        c.i = end + 1;
-        Some(s)
-    }
-
     fn body(b: &[u8], s: &mut Spans) -> Option<()> {
         let mut c = Cur { b, i: 0 };
         // `^(.*?)\s*`: the lazy prefix is tried empty first; a line that does not parse
@@ -573,5 +569,301 @@ mod nginx {
         s[REST] = Span(c.i as u32, b.len() as u32);
         // `.` does not match `\n`: a line holding one is the regex's.
         memchr(b'\n', &b[c.i..]).is_none().then_some(())
+    }
+}
+
+/// `"([^"]*)"` at the cursor: the inside's span.
+fn quoted(c: &mut Cur<'_>) -> Option<Span> {
+    c.lit(b'"').then_some(())?;
+    let end = c.i + memchr(b'"', &c.b[c.i..])?;
+    let s = Span(c.i as u32, end as u32);
+    c.i = end + 1;
+    Some(s)
+}
+
+/// The AWS Application Load Balancer access log (`parsers/aws_alb.json`, pattern
+/// `entry`).
+mod alb {
+    use super::*;
+
+    pub const FIELDS: &[&str] = &[
+        "type",
+        "time",
+        "elb",
+        "client_ip",
+        "client_port",
+        "target",
+        "target_ip",
+        "target_port",
+        "request_processing_time",
+        "target_processing_time",
+        "response_processing_time",
+        "status_pair",
+        "elb_status_code",
+        "target_status_code",
+        "received_bytes",
+        "sent_bytes",
+        "method",
+        "url",
+        "path",
+        "protocol",
+        "user_agent",
+        "ssl_cipher",
+        "ssl_protocol",
+        "target_group_arn",
+        "target_group",
+        "trace_id",
+        "domain_name",
+        "chosen_cert_arn",
+        "matched_rule_priority",
+        "request_creation_time",
+        "actions_executed",
+        "redirect_url",
+        "error_reason",
+        "target_port_list",
+        "target_status_code_list",
+        "classification",
+        "classification_reason",
+        "conn_trace_id",
+    ];
+    const TYPE: usize = 0;
+    const TIME: usize = 1;
+    const ELB: usize = 2;
+    const CLIENT_IP: usize = 3;
+    const TARGET: usize = 5;
+    const TARGET_IP: usize = 6;
+    const RPT: usize = 8;
+    const STATUS_PAIR: usize = 11;
+    const ELB_STATUS: usize = 12;
+    const TARGET_STATUS: usize = 13;
+    const RECEIVED: usize = 14;
+    const SENT: usize = 15;
+    const METHOD: usize = 16;
+    const URL: usize = 17;
+    const PATH: usize = 18;
+    const PROTOCOL: usize = 19;
+    const USER_AGENT: usize = 20;
+    const SSL_CIPHER: usize = 21;
+    const SSL_PROTOCOL: usize = 22;
+    const TG_ARN: usize = 23;
+    const TG: usize = 24;
+    const TRACE_ID: usize = 25;
+    const PRIORITY: usize = 28;
+    const CREATION: usize = 29;
+    const ACTIONS: usize = 30;
+    const PORT_LIST: usize = 33;
+    const CONN_TRACE_ID: usize = 37;
+
+    pub fn parse(b: &[u8], s: &mut Spans) -> bool {
+        body(b, s).is_some()
+    }
+
+    /// `\[?([^\s\]]+?)\]?:(\d+)` over a whole token: (ip, port).
+    fn endpoint(b: &[u8], tok: Span) -> Option<(Span, Span)> {
+        let (mut a, z) = (tok.0 as usize, tok.1 as usize);
+        if b[a] == b'[' {
+            a += 1;
+        }
+        let colon = a + memchr::memrchr(b':', &b[a..z])?;
+        if colon + 1 == z || !b[colon + 1..z].iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        let mut end = colon;
+        if end > a && b[end - 1] == b']' {
+            end -= 1;
+        }
+        if end == a || b[a..end].contains(&b']') {
+            return None;
+        }
+        Some((Span(a as u32, end as u32), Span(colon as u32 + 1, z as u32)))
+    }
+
+    /// `\d{3}|-` as a whole token.
+    fn code(b: &[u8], t: Span) -> bool {
+        let v = &b[t.0 as usize..t.1 as usize];
+        v == b"-" || (v.len() == 3 && v.iter().all(u8::is_ascii_digit))
+    }
+
+    fn body(b: &[u8], s: &mut Spans) -> Option<()> {
+        let mut c = Cur { b, i: 0 };
+        let t = c.token_sp()?;
+        let ty = &b[t.0 as usize..t.1 as usize];
+        matches!(
+            ty,
+            b"http" | b"https" | b"h2" | b"grpc" | b"grpcs" | b"ws" | b"wss"
+        )
+        .then_some(())?;
+        s[TYPE] = t;
+        // `\d{4}-\d\d-\d\dT\S+\ `
+        let t = c.token_sp()?;
+        let v = &b[t.0 as usize..t.1 as usize];
+        let d = |i: usize| v.get(i).is_some_and(u8::is_ascii_digit);
+        let ok = (0..4).all(d)
+            && v.get(4) == Some(&b'-')
+            && d(5)
+            && d(6)
+            && v.get(7) == Some(&b'-')
+            && d(8)
+            && d(9)
+            && v.get(10) == Some(&b'T')
+            && v.len() > 11;
+        ok.then_some(())?;
+        s[TIME] = t;
+        s[ELB] = c.token_sp()?;
+        let t = c.token_sp()?;
+        let (ip, port) = endpoint(b, t)?;
+        s[CLIENT_IP] = ip;
+        s[CLIENT_IP + 1] = port;
+        // `(-|\[?ip\]?:port)\ `
+        let t = c.token_sp()?;
+        s[TARGET] = t;
+        if &b[t.0 as usize..t.1 as usize] != b"-" {
+            let (ip, port) = endpoint(b, t)?;
+            s[TARGET_IP] = ip;
+            s[TARGET_IP + 1] = port;
+        }
+        // three `-?[\d.]+` times
+        for k in 0..3 {
+            let t = c.token_sp()?;
+            let v = &b[t.0 as usize..t.1 as usize];
+            let v = v.strip_prefix(b"-").unwrap_or(v);
+            (!v.is_empty() && v.iter().all(|x| x.is_ascii_digit() || *x == b'.')).then_some(())?;
+            s[RPT + k] = t;
+        }
+        let e = c.token_sp()?;
+        let t = c.token_sp()?;
+        (code(b, e) && code(b, t)).then_some(())?;
+        s[ELB_STATUS] = e;
+        s[TARGET_STATUS] = t;
+        s[STATUS_PAIR] = Span(e.0, t.1);
+        for slot in [RECEIVED, SENT] {
+            let t = c.token_sp()?;
+            let v = &b[t.0 as usize..t.1 as usize];
+            (v == b"-" || v.iter().all(u8::is_ascii_digit)).then_some(())?;
+            s[slot] = t;
+        }
+        // `"(?:method\ url\ protocol|[^"]*)"\ `: the first alternative is taken when it
+        // fits; its url may hold a `"`, so it may close later than the second would —
+        // anything that fails after it declines.
+        c.lit(b'"').then_some(())?;
+        let open = c.i;
+        let mut r = Cur { b, i: open };
+        let first = (|| {
+            let m = r.run1(|x| x.is_ascii_uppercase())?;
+            r.lit(b' ').then_some(())?;
+            let url = r.run(|x| !is_space(x));
+            r.lit(b' ').then_some(())?;
+            let proto_end = r.i + memchr(b'"', &b[r.i..])?;
+            // `(?:[a-z0-9]+://[^/\s]*)?(/\S*)?` must cover the url
+            let u = &b[url.0 as usize..url.1 as usize];
+            let scheme = u
+                .iter()
+                .take_while(|x| x.is_ascii_lowercase() || x.is_ascii_digit())
+                .count();
+            let path_at = if scheme > 0 && u[scheme..].starts_with(b"://") {
+                scheme + 3 + memchr(b'/', &u[scheme + 3..]).unwrap_or(u.len() - scheme - 3)
+            } else {
+                0
+            };
+            let path = match u.get(path_at) {
+                None => None,
+                Some(b'/') => Some(Span(url.0 + path_at as u32, url.1)),
+                Some(_) => return None,
+            };
+            Some((m, url, path, Span(r.i as u32, proto_end as u32), proto_end))
+        })();
+        match first {
+            Some((m, url, path, proto, end)) => {
+                s[METHOD] = m;
+                s[URL] = url;
+                if let Some(p) = path {
+                    s[PATH] = p;
+                }
+                s[PROTOCOL] = proto;
+                c.i = end + 1;
+            }
+            None => c.i = open + memchr(b'"', &b[open..])? + 1,
+        }
+        c.lit(b' ').then_some(())?;
+        // `"((?:[^"\\]|\\.)*)"\ `
+        c.lit(b'"').then_some(())?;
+        let ua = c.i;
+        loop {
+            match c.peek()? {
+                b'"' => break,
+                b'\\' => {
+                    (c.at(1)? != b'\n').then_some(())?;
+                    c.i += 2;
+                }
+                _ => c.i += 1,
+            }
+        }
+        s[USER_AGENT] = Span(ua as u32, c.i as u32);
+        c.i += 1;
+        c.lit(b' ').then_some(())?;
+        s[SSL_CIPHER] = c.token_sp()?;
+        s[SSL_PROTOCOL] = c.token_sp()?;
+        // `(arn:\S*?:targetgroup/([^/\s]+)/\S+|\S+)\ `: the first `:targetgroup/` after
+        // `arn:` with a name and a `/` and more after it.
+        let t = c.token_sp()?;
+        s[TG_ARN] = t;
+        let v = &b[t.0 as usize..t.1 as usize];
+        if v.starts_with(b"arn:") {
+            const MARK: &[u8] = b":targetgroup/";
+            let mut from = 4;
+            while let Some(k) = memchr::memmem::find(&v[from..], MARK) {
+                let at = from + k + MARK.len();
+                let name = v[at..].iter().take_while(|x| **x != b'/').count();
+                if name > 0 && at + name + 1 < v.len() {
+                    s[TG] = Span(t.0 + at as u32, t.0 + (at + name) as u32);
+                    break;
+                }
+                from += k + 1;
+            }
+        }
+        for k in 0..3 {
+            s[TRACE_ID + k] = quoted(&mut c)?;
+            c.lit(b' ').then_some(())?;
+        }
+        // `(-?\d+|-)\ (\S+)\ `
+        let t = c.token_sp()?;
+        let v = &b[t.0 as usize..t.1 as usize];
+        let digits = v.strip_prefix(b"-").unwrap_or(v);
+        (v == b"-" || (!digits.is_empty() && digits.iter().all(u8::is_ascii_digit)))
+            .then_some(())?;
+        s[PRIORITY] = t;
+        s[CREATION] = c.token_sp()?;
+        for k in 0..3 {
+            if k > 0 {
+                c.lit(b' ').then_some(())?;
+            }
+            s[ACTIONS + k] = quoted(&mut c)?;
+        }
+        // `(?:\ "…"\ "…"\ "…"\ "…")?`: taken when all four are there and what follows
+        // can end the line (a space or nothing); else the regex would read on without
+        // them, which is the regex's to do.
+        let save = c.i;
+        let four = (|| {
+            let mut v = [Span::NONE; 4];
+            for x in &mut v {
+                c.lit(b' ').then_some(())?;
+                *x = quoted(&mut c)?;
+            }
+            Some(v)
+        })();
+        match four {
+            Some(v) if c.peek().is_none_or(|x| x == b' ') => {
+                s[PORT_LIST..PORT_LIST + 4].copy_from_slice(&v);
+            }
+            Some(_) => return None,
+            None => c.i = save,
+        }
+        // `(?:\ (\S+))?(?:\ .*)?$`
+        if c.peek() == Some(b' ') && c.at(1).is_some_and(|x| !is_space(x)) {
+            c.i += 1;
+            s[CONN_TRACE_ID] = c.run1(|x| !is_space(x))?;
+        }
+        let rest = &b[c.i..];
+        (rest.is_empty() || (rest[0] == b' ' && memchr(b'\n', rest).is_none())).then_some(())
     }
 }

@@ -82,9 +82,35 @@ impl Pattern {
     }
 }
 
+/// A regex compiled when first used. Built-in definitions are compiled lazily (most of
+/// a run's formats never classify a line, and compiling every rule of every format cost
+/// most of the start-up time); the test suite compiles every one of them. Definitions
+/// from `--parsers` are compiled when loaded, so their errors name the file and field.
+struct LazyRegex {
+    src: String,
+    cell: std::sync::OnceLock<Regex>,
+}
+
+impl LazyRegex {
+    fn get(&self) -> &Regex {
+        self.cell.get_or_init(|| {
+            build_regex(&self.src).expect("built-in regexes compile (tests/it/definitions.rs)")
+        })
+    }
+}
+
+/// Bytes, ASCII classes by default (`\d`, `\w`, `\s` are ASCII; `(?u)` turns Unicode back
+/// on): small automata, fast captures.
+fn build_regex(src: &str) -> Result<Regex, regex::Error> {
+    regex::bytes::RegexBuilder::new(src)
+        .unicode(false)
+        .size_limit(16 << 20)
+        .build()
+}
+
 struct Rule {
     field: Option<String>,
-    regex: Regex,
+    regex: LazyRegex,
     kind: Arc<str>,
     severity: Option<Severity>,
     component: Option<Template>,
@@ -202,13 +228,17 @@ impl Format {
             message,
         };
         let re = |field: String, src: &str| -> Result<Regex, DefError> {
-            // Bytes, ASCII classes by default (`\d`, `\w`, `\s` are ASCII; `(?u)` turns
-            // Unicode back on): small automata, fast captures.
-            regex::bytes::RegexBuilder::new(src)
-                .unicode(false)
-                .size_limit(16 << 20)
-                .build()
-                .map_err(|e| err(field, format!("bad regex: {e}")))
+            build_regex(src).map_err(|e| err(field, format!("bad regex: {e}")))
+        };
+        let lazy = |field: String, src: &str| -> Result<LazyRegex, DefError> {
+            let cell = std::sync::OnceLock::new();
+            if origin != Origin::BuiltIn {
+                let _ = cell.set(re(field, src)?);
+            }
+            Ok(LazyRegex {
+                src: src.to_string(),
+                cell,
+            })
         };
         if def.id.is_empty()
             || !def
@@ -394,7 +424,7 @@ impl Format {
             };
             rules.push(Rule {
                 field: r.field.clone(),
-                regex: re(format!("{at}.regex"), &r.regex)?,
+                regex: lazy(format!("{at}.regex"), &r.regex)?,
                 kind: Arc::from(r.kind.as_str()),
                 severity,
                 component: template(&format!("{at}.component"), &r.component)?,
@@ -565,6 +595,15 @@ impl Format {
             .map(|c| list(&Record::Regex(c)))
             .unwrap_or_default();
         Some((fast, regex))
+    }
+
+    /// Compiles every regex that is otherwise compiled on first use; the first error.
+    #[doc(hidden)]
+    pub fn compile_lazy(&self) -> Result<(), String> {
+        for (i, r) in self.rules.iter().enumerate() {
+            build_regex(&r.regex.src).map_err(|e| format!("classify[{i}].regex: {e}"))?;
+        }
+        Ok(())
     }
 
     /// Patterns with a tokenizer.
@@ -763,14 +802,14 @@ impl Format {
                     },
                     None => Cow::Borrowed(message.as_str()),
                 };
-                let Some(caps) = rule.regex.captures(subject.as_bytes()) else {
+                let Some(caps) = rule.regex.get().captures(subject.as_bytes()) else {
                     continue;
                 };
                 kind = rule.kind.clone();
                 if let Some(s) = rule.severity {
                     severity = s;
                 }
-                for name in rule.regex.capture_names().flatten() {
+                for name in rule.regex.get().capture_names().flatten() {
                     if let Some(v) = caps.name(name) {
                         let v = String::from_utf8_lossy(v.as_bytes()).into_owned();
                         fields.insert(name.to_string(), Value::String(v));

@@ -74,7 +74,11 @@ fn cases() -> Vec<(&'static str, Vec<std::path::PathBuf>)> {
     let mut nginx = in_dir(corpus("nginx_access"));
     nginx.extend(in_dir(corpus("apache_access")));
     nginx.extend(samples("nginx"));
-    vec![("haproxy_http", haproxy), ("nginx_access", nginx)]
+    vec![
+        ("haproxy_http", haproxy),
+        ("nginx_access", nginx),
+        ("aws_alb", in_dir(corpus("aws_alb"))),
+    ]
 }
 
 #[test]
@@ -98,13 +102,35 @@ fn tokenizers_agree_with_their_regexes_on_every_real_line() {
                 }
             }
         }
-        assert!(lines > 1000, "{id}: {lines} lines read");
+        // The corpus has a handful of ALB lines (AWS's documentation examples); the
+        // definition's samples and the mutations below cover it further.
+        assert!(
+            lines > if id == "aws_alb" { 0 } else { 1000 },
+            "{id}: {lines} lines read"
+        );
         // The tokenizers must carry the load: nearly every line the regex takes is theirs.
         assert!(
             accepted * 100 >= regex_matched * 95,
             "{id}: the tokenizer accepted {accepted} of the {regex_matched} lines the regex takes ({lines} lines)"
         );
     }
+}
+
+#[test]
+fn tokenizers_agree_on_every_definition_sample() {
+    let reg = &*REG;
+    let mut accepted = 0;
+    for f in reg.formats() {
+        for p in f.fast_patterns() {
+            for sample in &f.def.samples {
+                if let Some((Some(fast), regex)) = f.fast_vs_regex(p, &sample.line) {
+                    accepted += 1;
+                    assert_eq!(fast, regex, "{}: {}", f.id, sample.line);
+                }
+            }
+        }
+    }
+    assert!(accepted >= 10, "{accepted} samples taken by tokenizers");
 }
 
 /// Lines that stress the choice points: optional envelope and extra field, cut header
@@ -192,8 +218,8 @@ proptest! {
     /// A real line with a stretch replaced by random pieces.
     #[test]
     fn tokenizers_agree_on_mutated_lines(
-        which in 0usize..4,
-        at in 0usize..400,
+        which in 0usize..7,
+        at in 0usize..700,
         cut in 0usize..40,
         insert in proptest::collection::vec(piece(), 0..6),
     ) {
@@ -202,6 +228,9 @@ proptest! {
             ("haproxy_http", r#"::1:39344 [04/Apr/2024:22:00:01] fe be/<NOSRV> -1/-1/-1/-1/+0 503 +212 - - SC-- 0/0/0/0/0 0/0 "GET /x""#),
             ("nginx_access", r#"1.2.3.4 - bob [04/Apr/2024:22:00:01 -0700] "GET /a HTTP/1.1" 502 157 "http://r/" "Mozilla/5.0 (X11)" rt=0.1"#),
             ("nginx_access", r#"1.2.3.4 - - [04/Apr/2024:22:00:01 +0000] "-" 400 0 "-" "-""#),
+            ("aws_alb", r#"https 2018-07-02T22:23:00.186641Z app/my-loadbalancer/50dc6c495c0c9188 192.168.131.39:2817 10.0.0.1:80 0.086 0.048 0.037 200 200 0 57 "GET https://www.example.com:443/ HTTP/1.1" "curl/7.46.0" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 arn:aws:elasticloadbalancing:us-east-2:123456789012:targetgroup/my-targets/73e2d6bc24d8a067 "Root=1-58337281-1d84f3d73c47ec4e58577259" "www.example.com" "arn:aws:acm:us-east-2:123456789012:certificate/12345678-1234-1234-1234-123456789012" 1 2018-07-02T22:22:48.364000Z "authenticate,forward" "-" "-" "10.0.0.1:80" "200" "-" "-" TID_1234"#),
+            ("aws_alb", r#"http 2018-11-30T22:23:00.186641Z app/my-loadbalancer/50dc6c495c0c9188 [fe80::202:b3ff:fe1e:8329]:443 - 0.000 0.001 -1 502 - 34 366 "- - - " "agent \"x\" y" - - arn:aws:elasticloadbalancing:us-east-2:1:targetgroup/tg/73e2 "Root=1-5" "-" "-" - 2018-11-30T22:22:48.364000Z "forward" "-" "LambdaInvalidResponse""#),
+            ("aws_alb", r#"h2 2018-07-02T22:23:00.186641Z app/lb/50dc 10.0.0.9:2817 [2001:db8::1]:80 0.001 0.002 0.003 503 503 1 2 "POST /p?q="x" HTTP/2.0" "ua" c p arn:aws:x:targetgroup/a "t" "d" "c" -1 2018-07-02T22:22:48Z "waf" "-" "-" "a" "b" "c" "d" x y"#),
         ];
         let (id, line) = base[which];
         let at = at.min(line.len());
