@@ -20,7 +20,9 @@ use std::sync::{Arc, Mutex};
 use serde::Serialize;
 
 use crate::event::{Event, Nanos, TimeFlags, KIND_REQUEST};
-use crate::format::{detect, Detection, LineAt, LineParser, LineView, Registry, Reject};
+use crate::format::{
+    detect, json_deeper_than, Detection, LineAt, LineParser, LineView, Registry, Reject,
+};
 use crate::impact::Buckets;
 use crate::input::document::{self, Shape, DOCUMENT_LIMIT};
 use crate::input::export::ExportReader;
@@ -173,6 +175,8 @@ pub struct ScanOptions {
     pub registry: Arc<Registry>,
     pub forced_format: Option<usize>,
     pub max_line: usize,
+    /// JSON lines nested deeper than this are rejected (`--max-depth`).
+    pub max_depth: usize,
     pub reorder_window: Nanos,
     pub reorder_max: usize,
     pub since: Option<Nanos>,
@@ -413,6 +417,10 @@ impl Scanner<'_> {
         stats.lines += 1;
         stats.cut_lines += cut as u64;
         stats.invalid_utf8 += lossy as u64;
+        // A writer that crashed leaves NULs where its last blocks were (allocated, never
+        // written); the first line written after the restart follows them on the same
+        // line. It is read without them.
+        let text = text.trim_start_matches('\0');
         if let Some((ev, f)) = &mut self.pending {
             if self.parser.registry().formats()[*f].continues(text) {
                 ev.continue_with(text);
@@ -427,6 +435,10 @@ impl Scanner<'_> {
         if self.parser.directive(text) {
             self.stats.parsed += 1;
             return;
+        }
+        let max_depth = self.opts.max_depth;
+        if text.trim_start().starts_with('{') && json_deeper_than(text, max_depth) {
+            return self.reject(text, Reject::TooDeep(max_depth));
         }
         match self.events_of(text, None) {
             Ok((events, f)) => {

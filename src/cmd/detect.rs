@@ -17,6 +17,7 @@ pub fn run(args: DetectArgs) -> anyhow::Result<Exit> {
         registry: registry.clone(),
         forced_format: None,
         max_line: crate::input::DEFAULT_MAX_LINE,
+        max_depth: crate::format::MAX_JSON_DEPTH,
         reorder_window: 0,
         reorder_max: 1,
         since: None,

@@ -9,6 +9,7 @@ mod check;
 mod def;
 mod delimited;
 mod detect;
+mod nesting;
 mod record;
 mod registry;
 
@@ -16,7 +17,9 @@ pub use check::{check_samples, Problem};
 pub use def::{Def, DefKind, FieldType};
 pub use delimited::Header;
 pub use detect::{detect, Detection, LineParser, Score};
+pub use nesting::{json_deeper_than, MAX_JSON_DEPTH};
 pub use record::{json_path, LineView, Record, Template};
+pub(crate) use registry::load;
 pub use registry::{Origin, Registry};
 
 use std::borrow::Cow;
@@ -40,8 +43,10 @@ pub enum Reject {
     NoTimestamp,
     #[error("{0}")]
     BadTimestamp(StampError),
-    #[error("timestamp out of range")]
-    OutOfRange,
+    #[error("timestamp '{0}' is out of range (coroner reads 1908 to 2199)")]
+    OutOfRange(String),
+    #[error("JSON nested deeper than {0} levels (--max-depth)")]
+    TooDeep(usize),
 }
 
 /// A definition problem, naming the file and the field.
@@ -239,6 +244,24 @@ impl Format {
             let f = TsFormat::from_spec(&t.format)
                 .map_err(|m| err(format!("timestamp[{i}].format"), m))?;
             timestamps.push((t.field.clone(), f));
+        }
+        // A regex pattern that captures none of its timestamp fields can match no line
+        // with a time: say so here, naming the fields, rather than through its samples.
+        for (i, p) in patterns.iter().enumerate() {
+            let fields: Vec<&str> = match (&p.timestamps, &timestamps) {
+                (own, _) if !own.is_empty() => own.iter().map(|(f, _)| f.as_str()).collect(),
+                (_, all) => all.iter().map(|(f, _)| f.as_str()).collect(),
+            };
+            let captures_one = fields.iter().any(|f| p.captures.iter().any(|c| c == f));
+            if p.regex.is_some() && !p.inherit_time && !captures_one {
+                return Err(err(
+                    format!("patterns[{i}] ({})", p.name),
+                    format!(
+                        "captures none of the timestamp fields ({})",
+                        fields.join(", ")
+                    ),
+                ));
+            }
         }
         let severity = match &def.severity {
             None => None,
@@ -555,9 +578,9 @@ impl Format {
             s if s % 1_000_000_000 != 0 => prec.max(3),
             _ => prec,
         };
-        let (ts, time) = clock.resolve(raw_time).ok_or(match raw_time {
+        let (ts, time) = clock.resolve(raw_time).ok_or_else(|| match raw_time {
             RawTime::Previous => Reject::NoTimestamp,
-            _ => Reject::OutOfRange,
+            _ => Reject::OutOfRange(ts_raw.clone()),
         })?;
 
         let lookup = |f: &str| rec.text(f);
