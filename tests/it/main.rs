@@ -6,6 +6,7 @@ mod corpus;
 mod definitions;
 mod framing;
 mod golden;
+mod hostile;
 mod incidents;
 mod merge_props;
 mod report;
