@@ -104,6 +104,27 @@ fn path(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
+/// `coroner ARGS…`, which must fail (exit 1) with one line on stderr and nothing on
+/// stdout: that line.
+fn fatal(args: &[&str]) -> String {
+    let out = coroner().args(args).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert!(out.stdout.is_empty(), "{args:?}");
+    err
+}
+
+/// `coroner events FILE`, parsed.
+fn events(p: &Path) -> Vec<Value> {
+    let out = coroner().arg("events").arg(p).output().unwrap();
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
 #[test]
 fn an_empty_file_is_read_and_said_to_be_empty() {
     let dir = tempfile::tempdir().unwrap();
@@ -346,12 +367,7 @@ fn invalid_utf8_in_fields_is_decoded_lossily() {
         "{}",
         o.err
     );
-    let out = coroner().args(["events"]).arg(&p).output().unwrap();
-    let events: Vec<Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let events = events(&p);
     assert_eq!(events[0]["request"]["path"], "/caf\u{e9}\u{fffd}\u{fffd}?");
     assert_eq!(events[1]["message"], "UA \u{fffd}( bad");
 }
@@ -390,17 +406,8 @@ fn timestamps_at_the_edges_of_time() {
         let want = format!("timestamp '{ts}' is out of range (coroner reads 1908 to 2199)");
         assert!(row.contains(&want), "{row}");
     }
-    let out = coroner().args(["events"]).arg(&p).output().unwrap();
-    let got: Vec<String> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<Value>(l).unwrap()["ts"]
-                .as_str()
-                .unwrap()
-                .into()
-        })
-        .collect();
+    let events = events(&p);
+    let got: Vec<&str> = events.iter().map(|e| e["ts"].as_str().unwrap()).collect();
     let mut want: Vec<&str> = cases.iter().filter_map(|c| c.1).collect();
     want.sort();
     assert_eq!(got, want);
@@ -437,13 +444,7 @@ fn json_nested_10000_deep_is_a_counted_rejection() {
     let o = timeline(&["--max-depth", "3", path(&p)]);
     assert_eq!(o.counts("deep.log"), (3, 1, 2));
     assert!(o.rejects[1].contains("\t3\tJSON nested deeper than 3 levels"));
-    let out = coroner()
-        .args(["timeline", "--max-depth", "500"])
-        .arg(&p)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = fatal(&["timeline", "--max-depth", "500", path(&p)]);
     assert!(err.contains("--max-depth 500: between 1 and 127"), "{err}");
 }
 
@@ -762,14 +763,12 @@ fn a_definition_with_a_catastrophic_regex() {
         "big/evil.json",
         def(r"^(?P<ts>\S+) (?P<msg>(\w{1000}){1000})$").as_bytes(),
     );
-    let out = coroner()
-        .args(["timeline", "--parsers"])
-        .arg(dir.path().join("big"))
-        .arg(&p)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = fatal(&[
+        "timeline",
+        "--parsers",
+        path(&dir.path().join("big")),
+        path(&p),
+    ]);
     assert!(
         err.contains("evil.json: patterns[0] (line).regex: bad regex"),
         "{err}"
@@ -810,17 +809,9 @@ fn a_definition_with_a_missing_field() {
             &format!("{name}/app.json"),
             def.to_string().as_bytes(),
         );
-        let out = coroner()
-            .args(["timeline", "--parsers"])
-            .arg(dir.path().join(name))
-            .arg(&log)
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(1), "{name}");
-        let err = String::from_utf8_lossy(&out.stderr);
+        let defs = dir.path().join(name);
+        let err = fatal(&["timeline", "--parsers", path(&defs), path(&log)]);
         assert!(err.contains(said), "{name}: {err}");
-        assert_eq!(err.lines().count(), 1, "one line: {err}");
-        assert!(out.stdout.is_empty());
     }
 }
 
