@@ -352,6 +352,26 @@ fn first_dated(opts: &ScanOptions, d: &Detection, texts: &[String]) -> Option<Na
     })
 }
 
+/// A `--rejects` field: one row per rejected line, whatever the path, the reason (it may
+/// quote a field with a newline in it) or the text hold; a tab is escaped too except in
+/// the text, the last column, which stays as it was read.
+fn tsv(s: &str, tabs: bool) -> std::borrow::Cow<'_, str> {
+    let special = |c: char| c == '\n' || c == '\r' || (tabs && c == '\t');
+    if !s.contains(special) {
+        return s.into();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' if tabs => out.push_str("\\t"),
+            c => out.push(c),
+        }
+    }
+    out.into()
+}
+
 fn damage_text(e: &std::io::Error, c: Compression, offset: &AtomicU64) -> String {
     let at = offset.load(Ordering::Relaxed);
     match c {
@@ -622,7 +642,9 @@ impl Scanner<'_> {
         }
         if let Some(out) = &self.opts.rejects {
             if let Ok(mut w) = out.lock() {
-                let _ = writeln!(w, "{}\t{}\t{}\t{}", self.name, line, reason, text);
+                let (name, reason) = (tsv(&self.name, true), tsv(reason, true));
+                let text = tsv(text, false);
+                let _ = writeln!(w, "{name}\t{line}\t{reason}\t{text}");
             }
         }
     }

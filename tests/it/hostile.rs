@@ -384,6 +384,8 @@ fn timestamps_at_the_edges_of_time() {
         ("2300-01-01T00:00:00Z", None),
         ("1907-12-31T23:59:59.999Z", None),
         ("2200-01-01T00:00:00Z", None),
+        // a stamp quoting a newline and a tab: still one --rejects row
+        ("2024-04-04T22:00:00Z\\n\\tforged row", None),
         ("1969-12-31T23:59:59.5Z", Some("1969-12-31T23:59:59.500Z")),
         ("1908-01-01T00:00:00Z", Some("1908-01-01T00:00:00Z")),
         ("2016-12-31T23:59:60Z", Some("2017-01-01T00:00:00Z")),
@@ -401,11 +403,17 @@ fn timestamps_at_the_edges_of_time() {
     let p = write(dir.path(), "edges.log", data.as_bytes());
     let o = timeline(&[path(&p)]);
     assert_eq!(o.code, 0, "{}", o.err);
-    assert_eq!(o.counts("edges.log"), (9, 4, 5));
+    assert_eq!(o.counts("edges.log"), (10, 4, 6));
     for (row, (ts, _)) in o.rejects.iter().zip(&cases[..5]) {
         let want = format!("timestamp '{ts}' is out of range (coroner reads 1908 to 2199)");
         assert!(row.contains(&want), "{row}");
     }
+    let forged: Vec<&str> = o.rejects[5].split('\t').collect();
+    assert_eq!(forged.len(), 4, "{forged:?}");
+    assert!(
+        forged[2].starts_with("timestamp '2024-04-04T22:00:00Z\\n\\tforged row' does not match"),
+        "{forged:?}"
+    );
     let events = events(&p);
     let got: Vec<&str> = events.iter().map(|e| e["ts"].as_str().unwrap()).collect();
     let mut want: Vec<&str> = cases.iter().filter_map(|c| c.1).collect();
@@ -576,6 +584,9 @@ mod ids_payload {
             .unwrap()
             .stdout;
         assert!(!json.iter().any(|&b| b < b' ' && b != b'\n'));
+        let json = String::from_utf8(json).unwrap();
+        assert!(!json.contains(raw), "C1 and bidi controls are escaped too");
+        assert!(json.contains(r"\u009b31m \u202etxt.exe"), "{json}");
         let all = serde_json::to_string(&o.v).unwrap();
         let v: Value = serde_json::from_str(&all).unwrap();
         let storm = v["incidents"][0]["timeline"]
