@@ -65,7 +65,7 @@ pub fn run(args: DetectArgs) -> anyhow::Result<Exit> {
                 json!({"input": input, "format": format, "confidence": conf, "lines_examined": n, "also": others})
             })
             .collect();
-        serde_json::to_writer_pretty(&mut out, &list).map_err(io::Error::from)?;
+        crate::render::json::write_pretty(&mut out, &list).map_err(io::Error::from)?;
         writeln!(out)?;
     } else {
         let w = rows
