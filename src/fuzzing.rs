@@ -16,8 +16,9 @@ use crate::impact::Thresholds;
 use crate::input::{count_lines, open, Compression, Input, InputKind, LineReader};
 use crate::render::{is_hostile, json, markdown, text};
 use crate::scan::{prepare, scan, year_source, ScanOptions};
-use crate::time::YearSource;
-use crate::time::{parse_instant, rfc3339, ClockSettings, RawTime, SourceClock, TsFormat};
+use crate::time::{
+    parse_instant, rfc3339, ClockSettings, RawTime, SourceClock, TsFormat, YearSource,
+};
 use crate::timeline::{Collapser, Findings};
 use crate::Run;
 
