@@ -132,9 +132,15 @@ pub struct InputArgs {
     )]
     pub reorder_window: String,
 
-    /// Lines longer than this many bytes are cut (and counted)
+    /// Lines longer than this many bytes are cut there (at least 64): counted, and said
+    /// on stderr with exit code 2. Memory per source grows to about this much.
     #[arg(long = "max-line", value_name = "BYTES", default_value_t = crate::input::DEFAULT_MAX_LINE)]
     pub max_line: usize,
+
+    /// JSON lines nested deeper than this many arrays or objects are rejected (counted,
+    /// with that reason); at most 127, the JSON parser's own limit
+    #[arg(long = "max-depth", value_name = "LEVELS", default_value_t = crate::format::MAX_JSON_DEPTH)]
+    pub max_depth: usize,
 
     /// No progress bar (it is shown only when stderr is a terminal anyway)
     #[arg(long = "no-progress")]

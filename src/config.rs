@@ -8,6 +8,7 @@ use globset::{Glob, GlobMatcher};
 
 use crate::cli::{AnalysisArgs, InputArgs};
 use crate::event::Nanos;
+use crate::format::MAX_JSON_DEPTH;
 use crate::impact::Thresholds;
 use crate::time::{parse_duration, parse_instant, parse_zone};
 
@@ -28,6 +29,8 @@ pub struct Config {
     pub progress: bool,
     pub reorder_window: Nanos,
     pub max_line: usize,
+    /// JSON lines nested deeper are rejected (1 to [`MAX_JSON_DEPTH`]).
+    pub max_depth: usize,
     /// The run's start (only used to state a guessed year, never as a default year).
     pub now: Nanos,
 }
@@ -73,9 +76,15 @@ impl Config {
                 .transpose()
         };
         if let Some(y) = a.year {
-            if !(1678..=2261).contains(&y) {
-                return Err(format!("--year {y}: must be between 1678 and 2261"));
+            if !(1908..=2199).contains(&y) {
+                return Err(format!("--year {y}: must be between 1908 and 2199"));
             }
+        }
+        if !(1..=MAX_JSON_DEPTH).contains(&a.max_depth) {
+            return Err(format!(
+                "--max-depth {}: between 1 and {MAX_JSON_DEPTH} (the JSON parser's own limit)",
+                a.max_depth
+            ));
         }
         let reorder_window =
             parse_duration(&a.reorder_window).map_err(|e| format!("--reorder-window: {e}"))?;
@@ -97,6 +106,7 @@ impl Config {
             progress: !a.no_progress && std::io::stderr().is_terminal(),
             reorder_window,
             max_line: a.max_line.max(64),
+            max_depth: a.max_depth,
             now,
         })
     }

@@ -31,6 +31,8 @@ pub mod cmd;
 pub mod config;
 pub mod event;
 pub mod format;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod impact;
 pub mod input;
 pub mod merge;
@@ -118,6 +120,7 @@ pub fn read<E: Send>(
         registry,
         forced_format,
         max_line: cfg.max_line,
+        max_depth: cfg.max_depth,
         reorder_window: cfg.reorder_window,
         reorder_max: 10_000,
         since: cfg.since,
@@ -303,6 +306,9 @@ fn source_warnings(s: &SourceStats) -> Vec<String> {
     let name = &s.input;
     if let Some(d) = &s.damage {
         w.push(format!("{name}: {d}"));
+    } else if s.lines == 0 {
+        // a log emptied by a full disk or a rotation is worth a word, not an exit code
+        w.push(format!("{name}: empty (no lines)"));
     }
     if s.invalid_utf8 > 0 {
         w.push(format!(

@@ -20,7 +20,9 @@ use std::sync::{Arc, Mutex};
 use serde::Serialize;
 
 use crate::event::{Event, Nanos, Request, RequestRef, TimeFlags, KIND_REQUEST};
-use crate::format::{detect, Detection, LineAt, LineParser, LineView, Registry, Reject};
+use crate::format::{
+    detect, json_deeper_than, Detection, LineAt, LineParser, LineView, Registry, Reject,
+};
 use crate::impact::Buckets;
 use crate::input::document::{self, Shape, DOCUMENT_LIMIT};
 use crate::input::export::ExportReader;
@@ -181,6 +183,8 @@ pub struct ScanOptions {
     pub registry: Arc<Registry>,
     pub forced_format: Option<usize>,
     pub max_line: usize,
+    /// JSON lines nested deeper than this are rejected (`--max-depth`).
+    pub max_depth: usize,
     pub reorder_window: Nanos,
     pub reorder_max: usize,
     pub since: Option<Nanos>,
@@ -349,6 +353,26 @@ fn first_dated(opts: &ScanOptions, d: &Detection, texts: &[String]) -> Option<Na
     })
 }
 
+/// A `--rejects` field: one row per rejected line, whatever the path, the reason (it may
+/// quote a field with a newline in it) or the text hold; a tab is escaped too except in
+/// the text, the last column, which stays as it was read.
+fn tsv(s: &str, tabs: bool) -> std::borrow::Cow<'_, str> {
+    let special = |c: char| c == '\n' || c == '\r' || (tabs && c == '\t');
+    if !s.contains(special) {
+        return s.into();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' if tabs => out.push_str("\\t"),
+            c => out.push(c),
+        }
+    }
+    out.into()
+}
+
 fn damage_text(e: &std::io::Error, c: Compression, offset: &AtomicU64) -> String {
     let at = offset.load(Ordering::Relaxed);
     match c {
@@ -414,6 +438,10 @@ impl Scanner<'_> {
         stats.lines += 1;
         stats.cut_lines += cut as u64;
         stats.invalid_utf8 += lossy as u64;
+        // A writer that crashed leaves NULs where its last blocks were (allocated, never
+        // written); the first line written after the restart follows them on the same
+        // line. It is read without them.
+        let text = text.trim_start_matches('\0');
         if let Some((ev, f)) = &mut self.pending {
             if self.parser.registry().formats()[*f].continues(text) {
                 ev.continue_with(text);
@@ -428,6 +456,10 @@ impl Scanner<'_> {
         if self.parser.directive(text) {
             self.stats.parsed += 1;
             return;
+        }
+        let max_depth = self.opts.max_depth;
+        if text.trim_start().starts_with('{') && json_deeper_than(text, max_depth) {
+            return self.reject(text, Reject::TooDeep(max_depth));
         }
         match self.events_of(text, None) {
             Ok((events, f)) => {
@@ -622,7 +654,9 @@ impl Scanner<'_> {
         }
         if let Some(out) = &self.opts.rejects {
             if let Ok(mut w) = out.lock() {
-                let _ = writeln!(w, "{}\t{}\t{}\t{}", self.name, line, reason, text);
+                let (name, reason) = (tsv(&self.name, true), tsv(reason, true));
+                let text = tsv(text, false);
+                let _ = writeln!(w, "{name}\t{line}\t{reason}\t{text}");
             }
         }
     }

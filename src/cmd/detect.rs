@@ -17,6 +17,7 @@ pub fn run(args: DetectArgs) -> anyhow::Result<Exit> {
         registry: registry.clone(),
         forced_format: None,
         max_line: crate::input::DEFAULT_MAX_LINE,
+        max_depth: crate::format::MAX_JSON_DEPTH,
         reorder_window: 0,
         reorder_max: 1,
         since: None,
@@ -64,7 +65,7 @@ pub fn run(args: DetectArgs) -> anyhow::Result<Exit> {
                 json!({"input": input, "format": format, "confidence": conf, "lines_examined": n, "also": others})
             })
             .collect();
-        serde_json::to_writer_pretty(&mut out, &list).map_err(io::Error::from)?;
+        crate::render::json::write_pretty(&mut out, &list).map_err(io::Error::from)?;
         writeln!(out)?;
     } else {
         let w = rows

@@ -16,7 +16,7 @@ pub fn run(args: EventsArgs, now: Nanos) -> anyhow::Result<Exit> {
         if args.notable && !ev.is_notable() {
             return Ok(());
         }
-        serde_json::to_writer(&mut out, &ev).map_err(io::Error::from)?;
+        crate::render::json::write_line(&mut out, &ev).map_err(io::Error::from)?;
         out.write_all(b"\n")
     })?;
     sunk.and_then(|_| out.flush())?;

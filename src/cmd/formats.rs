@@ -24,7 +24,7 @@ pub fn run(args: FormatsArgs) -> anyhow::Result<Exit> {
                 })
             })
             .collect();
-        serde_json::to_writer_pretty(&mut out, &list).map_err(io::Error::from)?;
+        crate::render::json::write_pretty(&mut out, &list).map_err(io::Error::from)?;
         writeln!(out)?;
     } else {
         let w = reg.formats().iter().map(|f| f.id.len()).max().unwrap_or(2);

@@ -26,7 +26,7 @@ pub fn run(args: TimelineArgs, now: Nanos) -> anyhow::Result<Exit> {
     let findings = Findings::new(run, runs.finish(), &th, detect_after)?;
     let mut out = io::stdout().lock();
     if args.json {
-        serde_json::to_writer_pretty(&mut out, &render::json::timeline(&findings))
+        render::json::write_pretty(&mut out, &render::json::timeline(&findings))
             .map_err(io::Error::from)?;
         out.write_all(b"\n")?;
     } else {

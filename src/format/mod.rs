@@ -10,6 +10,7 @@ mod def;
 mod delimited;
 mod detect;
 pub mod fast;
+mod nesting;
 mod record;
 mod registry;
 
@@ -17,7 +18,9 @@ pub use check::{check_samples, Problem};
 pub use def::{Def, DefKind, FieldType};
 pub use delimited::Header;
 pub use detect::{detect, Detection, LineParser, Score};
+pub use nesting::{json_deeper_than, MAX_JSON_DEPTH};
 pub use record::{json_path, LineView, Record, Template};
+pub(crate) use registry::load;
 pub use registry::{Origin, Registry};
 
 use std::borrow::Cow;
@@ -41,8 +44,10 @@ pub enum Reject {
     NoTimestamp,
     #[error("{0}")]
     BadTimestamp(StampError),
-    #[error("timestamp out of range")]
-    OutOfRange,
+    #[error("timestamp '{0}' is out of range (coroner reads 1908 to 2199)")]
+    OutOfRange(String),
+    #[error("JSON nested deeper than {0} levels (--max-depth)")]
+    TooDeep(usize),
 }
 
 /// A definition problem, naming the file and the field.
@@ -337,6 +342,24 @@ impl Format {
             let f = TsFormat::from_spec(&t.format)
                 .map_err(|m| err(format!("timestamp[{i}].format"), m))?;
             timestamps.push((t.field.clone(), f));
+        }
+        // A regex pattern that captures none of its timestamp fields can match no line
+        // with a time: say so here, naming the fields, rather than through its samples.
+        for (i, p) in patterns.iter().enumerate() {
+            let fields: Vec<&str> = match (&p.timestamps, &timestamps) {
+                (own, _) if !own.is_empty() => own.iter().map(|(f, _)| f.as_str()).collect(),
+                (_, all) => all.iter().map(|(f, _)| f.as_str()).collect(),
+            };
+            let captures_one = fields.iter().any(|f| p.captures.iter().any(|c| c == f));
+            if p.regex.is_some() && !p.inherit_time && !captures_one {
+                return Err(err(
+                    format!("patterns[{i}] ({})", p.name),
+                    format!(
+                        "captures none of the timestamp fields ({})",
+                        fields.join(", ")
+                    ),
+                ));
+            }
         }
         let severity = match &def.severity {
             None => None,
@@ -707,6 +730,7 @@ impl Format {
     fn instant(
         raw_time: RawTime,
         prec: u8,
+        text: &str,
         clock: &mut SourceClock,
     ) -> Result<(Nanos, TimeFlags, u8), Reject> {
         // A sub-second skew makes the shifted instant as precise as the skew.
@@ -715,9 +739,9 @@ impl Format {
             s if s % 1_000_000_000 != 0 => prec.max(3),
             _ => prec,
         };
-        let (ts, time) = clock.resolve(raw_time).ok_or(match raw_time {
+        let (ts, time) = clock.resolve(raw_time).ok_or_else(|| match raw_time {
             RawTime::Previous => Reject::NoTimestamp,
-            _ => Reject::OutOfRange,
+            _ => Reject::OutOfRange(text.to_string()),
         })?;
         Ok((ts, time, prec))
     }
@@ -737,7 +761,7 @@ impl Format {
         }
         Some(match &m.time {
             Err(e) => Err(e.clone()),
-            Ok((raw, prec, _)) => Self::instant(*raw, *prec, clock)
+            Ok((raw, prec, text)) => Self::instant(*raw, *prec, text, clock)
                 .map(|(ts, _, prec)| (ts, prec, self.request_ref(&m.record, m.pattern))),
         })
     }
@@ -756,7 +780,7 @@ impl Format {
         let pattern = &self.patterns[m.pattern];
 
         let (raw_time, prec, ts_raw) = m.time?;
-        let (ts, time, prec) = Self::instant(raw_time, prec, clock)?;
+        let (ts, time, prec) = Self::instant(raw_time, prec, &ts_raw, clock)?;
 
         let lookup = |f: &str| rec.text(f);
         let lean = lean && &*pattern.kind == KIND_REQUEST;

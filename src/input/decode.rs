@@ -64,6 +64,7 @@ pub fn open(input: &Input, progress: Arc<AtomicU64>) -> io::Result<Opened> {
     let raw_offset = Arc::new(AtomicU64::new(0));
     let (inner, file_mtime): (Box<dyn Read + Send>, Option<Nanos>) = match &input.kind {
         InputKind::Stdin => (Box::new(io::stdin()), None),
+        InputKind::Bytes(b) => (Box::new(io::Cursor::new(b.clone())), None),
         InputKind::File(path) => {
             let f = File::open(path)?;
             let mtime = f

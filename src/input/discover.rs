@@ -1,6 +1,7 @@
 //! From INPUT arguments to a list of sources, in a stable order.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use walkdir::WalkDir;
 
@@ -8,6 +9,10 @@ use walkdir::WalkDir;
 pub enum InputKind {
     Stdin,
     File(PathBuf),
+    /// Bytes already in memory, read like a file: for the fuzz targets and tests that
+    /// drive a source without a file.
+    #[doc(hidden)]
+    Bytes(Arc<[u8]>),
 }
 
 /// One source of lines: a file or stdin.
@@ -72,7 +77,15 @@ fn walk(dir: &PathBuf, inputs: &mut Vec<Input>, problems: &mut Vec<String>) {
                 };
                 problems.push(format!("{at}: cannot read: {why}"));
             }
-            Ok(e) if e.file_type().is_file() => {
+            Ok(e) if e.file_type().is_dir() => {}
+            Ok(e) if !e.file_type().is_file() => {
+                // reading a FIFO would wait for a writer forever; a device has no end
+                problems.push(format!(
+                    "{}: cannot read: not a regular file (a FIFO, socket or device), skipped",
+                    e.path().display()
+                ));
+            }
+            Ok(e) => {
                 let size = e.metadata().ok().map(|m| m.len());
                 inputs.push(Input {
                     name: e.path().display().to_string(),
@@ -80,7 +93,6 @@ fn walk(dir: &PathBuf, inputs: &mut Vec<Input>, problems: &mut Vec<String>) {
                     size,
                 });
             }
-            Ok(_) => {}
         }
     }
 }

@@ -17,6 +17,7 @@ use yaml_rust2::scanner::{Marker, TScalarStyle};
 use yaml_rust2::Yaml;
 
 use super::{Chunk, ChunkKind};
+use crate::format::MAX_JSON_DEPTH;
 
 /// The largest document read whole (decoded bytes).
 pub const DOCUMENT_LIMIT: usize = 256 << 20;
@@ -479,7 +480,8 @@ struct Builder<'t> {
     items: Vec<Item>,
     /// Items of the open list whose last line is not known yet.
     open_item: Option<usize>,
-    anchors: HashMap<usize, (Value, usize)>,
+    /// Anchored values, with their node count and nesting depth.
+    anchors: HashMap<usize, (Value, usize, usize)>,
     budget: usize,
     doc_line: u64,
     error: Option<(usize, String)>,
@@ -507,8 +509,8 @@ impl Builder<'_> {
 
     fn complete(&mut self, value: Value, anchor: usize, line: u64) {
         if anchor > 0 {
-            let n = nodes(&value);
-            self.anchors.insert(anchor, (value.clone(), n));
+            let (n, depth) = shape(&value);
+            self.anchors.insert(anchor, (value.clone(), n, depth));
         }
         let Some(parent) = self.stack.last_mut() else {
             // a document's root: one record, unless its items were taken out already
@@ -553,6 +555,16 @@ impl Builder<'_> {
         }
     }
 
+    /// Values nest no deeper than JSON lines may (`MAX_JSON_DEPTH`): records are
+    /// serialized and dropped recursively, and a YAML document can nest without bound
+    /// (block indentation, alias chains).
+    fn deeper(&self, levels: usize) -> Result<(), String> {
+        if self.stack.len() + levels > MAX_JSON_DEPTH {
+            return Err(format!("nested deeper than {MAX_JSON_DEPTH} levels"));
+        }
+        Ok(())
+    }
+
     fn event(&mut self, ev: Event, mark: Marker) -> Result<(), String> {
         let line = self.line(&mark);
         match ev {
@@ -562,6 +574,7 @@ impl Builder<'_> {
                 self.close_item(last);
             }
             Event::SequenceStart(anchor, _) => {
+                self.deeper(1)?;
                 let list = match self.stack.as_slice() {
                     [] => true,
                     [root] => root.key.as_deref() == Some("items") && !root.listed,
@@ -576,14 +589,17 @@ impl Builder<'_> {
                     listed: false,
                 });
             }
-            Event::MappingStart(anchor, _) => self.stack.push(Node {
-                value: Value::Object(Map::new()),
-                key: None,
-                anchor,
-                line,
-                list: false,
-                listed: false,
-            }),
+            Event::MappingStart(anchor, _) => {
+                self.deeper(1)?;
+                self.stack.push(Node {
+                    value: Value::Object(Map::new()),
+                    key: None,
+                    anchor,
+                    line,
+                    list: false,
+                    listed: false,
+                })
+            }
             Event::SequenceEnd | Event::MappingEnd => {
                 let Some(node) = self.stack.pop() else {
                     return Ok(());
@@ -606,7 +622,12 @@ impl Builder<'_> {
                 self.complete(scalar(v, style, tag.as_ref()), anchor, line);
             }
             Event::Alias(id) => {
-                let (value, n) = self.anchors.get(&id).cloned().unwrap_or((Value::Null, 1));
+                let (value, n, depth) =
+                    self.anchors
+                        .get(&id)
+                        .cloned()
+                        .unwrap_or((Value::Null, 1, 0));
+                self.deeper(depth)?;
                 self.budget = self
                     .budget
                     .checked_sub(n)
@@ -639,19 +660,21 @@ fn key_text(v: Value) -> String {
     }
 }
 
-/// Values in a tree (what an alias to it costs).
-fn nodes(v: &Value) -> usize {
-    let mut n = 0;
-    let mut todo = vec![v];
-    while let Some(v) = todo.pop() {
+/// Values in a tree (what an alias to it costs) and how deep it nests (a scalar: 0;
+/// `[]`: 1; `[[1]]`: 2).
+fn shape(v: &Value) -> (usize, usize) {
+    let (mut n, mut depth) = (0, 0);
+    let mut todo = vec![(v, 0)];
+    while let Some((v, d)) = todo.pop() {
         n += 1;
+        depth = depth.max(d + usize::from(v.is_array() || v.is_object()));
         match v {
-            Value::Array(a) => todo.extend(a),
-            Value::Object(m) => todo.extend(m.values()),
+            Value::Array(a) => todo.extend(a.iter().map(|v| (v, d + 1))),
+            Value::Object(m) => todo.extend(m.values().map(|v| (v, d + 1))),
             _ => {}
         }
     }
-    n
+    (n, depth)
 }
 
 /// A scalar, resolved as YAML 1.2's core schema says: quoted is text; plain may be null,
@@ -686,8 +709,21 @@ fn yaml_items(text: &str, index: &LineIndex) -> (Vec<Item>, Option<Failure>) {
         doc_line: 1,
         error: None,
     };
+    // Events one by one: `Parser::load` recurses once per nesting level, and block
+    // indentation nests without limit (a stack overflow on `- - - … 1`).
     let mut parser = Parser::new_from_str(text);
-    let parsed = parser.load(&mut b, true);
+    let parsed = loop {
+        match parser.next_token() {
+            Ok((ev, mark)) => {
+                let end = ev == Event::StreamEnd;
+                b.on_event(ev, mark);
+                if end || b.error.is_some() {
+                    break Ok(());
+                }
+            }
+            Err(e) => break Err(e),
+        }
+    };
     let error = b.error.take().or_else(|| {
         parsed
             .err()

@@ -62,8 +62,10 @@ impl<R: Read> LineReader<R> {
                 }
                 return Ok(Some(self.make_line(line_start, line_start + i, false)));
             }
+            // No newline yet: more than the maximum is a line to cut. Exactly the maximum
+            // is not (its newline may come with the next read).
             let pending = self.end - self.start;
-            if !self.skipping && pending >= self.max_line {
+            if !self.skipping && pending > self.max_line {
                 let line_start = self.start;
                 self.start += self.max_line;
                 self.skipping = true;
@@ -177,6 +179,28 @@ mod tests {
             got,
             vec![("0123".to_string(), true), ("ok".to_string(), false)]
         );
+    }
+
+    /// Regression (fuzz target `lines`): a line of exactly the maximum length, its
+    /// newline not read yet, was flagged cut (and counted) though nothing was cut.
+    #[test]
+    fn a_line_of_exactly_the_maximum_is_not_cut() {
+        assert_eq!(lines(b"abcd", 4), vec![("abcd".to_string(), false)]);
+        struct OneByte<'a>(&'a [u8]);
+        impl Read for OneByte<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                let n = self.0.len().min(1).min(buf.len());
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let mut r = LineReader::new(OneByte(b"abcd\nabcde\n"), 4);
+        let l = r.next_line().unwrap().unwrap();
+        assert_eq!((l.bytes, l.cut), (&b"abcd"[..], false));
+        let l = r.next_line().unwrap().unwrap();
+        assert_eq!((l.bytes, l.cut), (&b"abcd"[..], true));
+        assert!(r.next_line().unwrap().is_none());
     }
 
     #[test]

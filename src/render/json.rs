@@ -122,3 +122,89 @@ pub fn timeline(f: &Findings) -> Value {
         "warnings": f.run.warnings,
     })
 }
+
+/// JSON as serde_json writes it, with the characters JSON leaves raw but a terminal acts
+/// on — DEL, the C1 controls (U+009B starts an escape sequence, like ESC `[`), the bidi
+/// overrides — written as `\uXXXX`: the same JSON value, safe to print.
+struct TerminalSafe<F>(F);
+
+/// Bytes that start such a character in UTF-8 (a quick test before looking closer).
+fn may_be_hostile(s: &str) -> bool {
+    s.bytes().any(|b| matches!(b, 0x7f | 0xc2 | 0xd8 | 0xe2))
+}
+
+macro_rules! forward {
+    ($($name:ident($($arg:ident: $ty:ty),*)),* $(,)?) => {$(
+        fn $name<W: ?Sized + std::io::Write>(&mut self, w: &mut W $(, $arg: $ty)*) -> std::io::Result<()> {
+            self.0.$name(w $(, $arg)*)
+        }
+    )*};
+}
+
+impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for TerminalSafe<F> {
+    forward!(
+        begin_array(),
+        end_array(),
+        begin_array_value(first: bool),
+        end_array_value(),
+        begin_object(),
+        end_object(),
+        begin_object_key(first: bool),
+        end_object_key(),
+        begin_object_value(),
+        end_object_value(),
+    );
+
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        if !may_be_hostile(fragment) {
+            return w.write_all(fragment.as_bytes());
+        }
+        let mut from = 0;
+        for (i, c) in fragment.char_indices() {
+            if super::is_hostile(c) {
+                w.write_all(&fragment.as_bytes()[from..i])?;
+                write!(w, "\\u{:04x}", c as u32)?;
+                from = i + c.len_utf8();
+            }
+        }
+        w.write_all(&fragment.as_bytes()[from..])
+    }
+}
+
+/// `value` as indented JSON, terminal-safe.
+pub fn write_pretty<W: std::io::Write>(
+    w: W,
+    value: &impl serde::Serialize,
+) -> serde_json::Result<()> {
+    let f = TerminalSafe(serde_json::ser::PrettyFormatter::new());
+    value.serialize(&mut serde_json::Serializer::with_formatter(w, f))
+}
+
+/// `value` as one line of JSON, terminal-safe.
+pub fn write_line<W: std::io::Write>(
+    w: W,
+    value: &impl serde::Serialize,
+) -> serde_json::Result<()> {
+    let f = TerminalSafe(serde_json::ser::CompactFormatter);
+    value.serialize(&mut serde_json::Serializer::with_formatter(w, f))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn terminal_controls_json_leaves_raw_are_escaped() {
+        let v = serde_json::json!({"s": "a\u{1b}[2J b\u{9b}31m c\u{7f} d\u{202e}e é ✓"});
+        let mut out = Vec::new();
+        super::write_line(&mut out, &v).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(
+            text,
+            r#"{"s":"a\u001b[2J b\u009b31m c\u007f d\u202ee é ✓"}"#
+        );
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&text).unwrap(), v);
+    }
+}

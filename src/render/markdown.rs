@@ -21,7 +21,7 @@ pub fn escape(s: &str) -> String {
                 out.push(c);
             }
             '\n' | '\r' | '\t' => out.push(' '),
-            c if c.is_control() => out.extend(c.escape_default()),
+            c if super::is_hostile(c) => out.extend(c.escape_default()),
             c => out.push(c),
         }
     }
@@ -500,7 +500,8 @@ fn clock_skew(out: &mut String, c: &ClockSkew, base: &str) {
 fn sources(out: &mut String, f: &Findings, base: &str) {
     let _ = writeln!(out, "## Sources\n");
     if !base.is_empty() {
-        let _ = writeln!(out, "Paths are relative to `{}`.\n", base.replace('`', "'"));
+        let base = super::clean(base).replace('`', "'");
+        let _ = writeln!(out, "Paths are relative to `{base}`.\n");
     }
     let _ = writeln!(
         out,
@@ -588,7 +589,7 @@ pub fn report(f: &Findings, chart: Option<&str>) -> String {
                 out,
                 "[^{}]: `{}:{}` {}",
                 n + 1,
-                src.replace('`', "'"),
+                super::clean(src).replace('`', "'"),
                 line,
                 code(text)
             );

@@ -8,16 +8,24 @@ pub mod text;
 
 use std::borrow::Cow;
 
-/// Log text made safe for a terminal or a document: control characters escaped.
+/// Characters that must not reach a terminal or a document raw: controls (C0, DEL, C1:
+/// terminal escape sequences start with them) and the bidirectional overrides and
+/// isolates, which make a terminal show text in another order than it is written.
+pub fn is_hostile(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{61c}')
+}
+
+/// Log text made safe for a terminal or a document: hostile characters escaped.
 pub fn clean(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(|c| c.is_control()) {
+    if !s.chars().any(is_hostile) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
         match c {
             '\t' => out.push_str("    "),
-            c if c.is_control() => out.extend(c.escape_default()),
+            c if is_hostile(c) => out.extend(c.escape_default()),
             c => out.push(c),
         }
     }
@@ -45,6 +53,8 @@ mod tests {
     fn escapes_terminal_sequences() {
         assert_eq!(clean("a\u{1b}[31mred"), "a\\u{1b}[31mred");
         assert_eq!(clean("plain"), "plain");
+        assert_eq!(clean("csi\u{9b}2J"), "csi\\u{9b}2J");
+        assert_eq!(clean("a\u{202e}exe.txt"), "a\\u{202e}exe.txt");
     }
 
     #[test]

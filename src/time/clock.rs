@@ -6,6 +6,13 @@ use super::stamp::unleap;
 use super::{resolve_local, RawTime, YearAnchor, YearSource};
 use crate::event::{Nanos, TimeFlags};
 
+/// The instants a source's times may resolve to: 1908-01-01 (inclusive) to 2200-01-01
+/// (exclusive), 292 years, so that the difference of any two fits in an `i64` of
+/// nanoseconds with room to spare — silences, runs, windows and phases subtract instants
+/// everywhere. A stamp beyond is corrupt, not history: it is rejected as out of range.
+pub const EARLIEST: Nanos = -1_956_614_400 * 1_000_000_000;
+pub const LATEST: Nanos = 7_258_118_400 * 1_000_000_000 - 1;
+
 /// What the run decided for one source's time.
 #[derive(Clone, Debug)]
 pub struct ClockSettings {
@@ -139,6 +146,9 @@ impl SourceClock {
         if self.settings.skew != 0 {
             ns = ns.checked_add(self.settings.skew)?;
             flags.insert(TimeFlags::SKEW_APPLIED);
+        }
+        if !(EARLIEST..=LATEST).contains(&ns) {
+            return None;
         }
         self.last = Some(ns);
         Some((ns, flags))

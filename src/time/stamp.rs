@@ -78,7 +78,7 @@ pub fn unleap(dt: NaiveDateTime) -> Option<(NaiveDateTime, bool)> {
 pub enum StampError {
     #[error("timestamp '{0}' does not match {1}")]
     NoMatch(String, String),
-    #[error("timestamp '{0}' is out of range (1677..2262)")]
+    #[error("timestamp '{0}' is out of range (coroner reads 1908 to 2199)")]
     OutOfRange(String),
 }
 

@@ -60,6 +60,7 @@ pub fn args(inputs: Vec<String>) -> InputArgs {
         rejects: None,
         reorder_window: "60s".into(),
         max_line: coroner::input::DEFAULT_MAX_LINE,
+        max_depth: coroner::format::MAX_JSON_DEPTH,
         no_progress: true,
     }
 }

@@ -8,6 +8,7 @@ mod definitions;
 mod fast_paths;
 mod framing;
 mod golden;
+mod hostile;
 mod incidents;
 mod merge_props;
 mod report;

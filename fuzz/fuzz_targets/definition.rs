@@ -1,0 +1,6 @@
+#![no_main]
+//! See `coroner::fuzzing::definition` for what this target drives and checks.
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| coroner::fuzzing::definition(data));

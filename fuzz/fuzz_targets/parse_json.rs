@@ -1,0 +1,7 @@
+#![no_main]
+//! Every built-in json format on every line: see `coroner::fuzzing::parse`.
+
+use coroner::format::DefKind;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| coroner::fuzzing::parse(DefKind::Json, data));
