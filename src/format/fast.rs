@@ -31,7 +31,7 @@ impl Span {
     pub const NONE: Span = Span(u32::MAX, 0);
 
     pub fn get(self) -> Option<std::ops::Range<usize>> {
-        (self.0 != u32::MAX).then(|| self.0 as usize..self.1 as usize)
+        (self.0 != u32::MAX).then_some(self.0 as usize..self.1 as usize)
     }
 }
 
