@@ -56,8 +56,9 @@ use input::{Input, InputKind};
 use scan::{prepare, scan, year_source, ScanOptions, SourceStats};
 use time::ClockSettings;
 
-/// Bounded channel between a source and the merge, in batches.
-const CHANNEL_BATCHES: usize = 4;
+/// Bounded channel between a source and the merge, in batches: this many batches in
+/// flight across all sources (at least one per source, at most four).
+const CHANNEL_BATCHES: usize = 32;
 
 /// What a run read, and what it has to say about it.
 #[derive(Debug, Default)]
@@ -85,6 +86,9 @@ impl Run {
 }
 
 /// The built-in formats plus `--parsers DIR`.
+/// Events held for reordering, across all the sources of a run.
+const REORDER_BUDGET: usize = 40_000;
+
 pub fn load_registry(parsers: Option<&std::path::Path>) -> Result<Registry> {
     let mut reg = Registry::builtin().map_err(|e| anyhow!("built-in format definitions: {e}"))?;
     if let Some(dir) = parsers {
@@ -116,7 +120,7 @@ pub fn read<E: Send>(
             Some(Arc::new(Mutex::new(w)))
         }
     };
-    let opts = ScanOptions {
+    let mut opts = ScanOptions {
         registry,
         forced_format,
         max_line: cfg.max_line,
@@ -131,6 +135,11 @@ pub fn read<E: Send>(
 
     // 1. inputs
     let (inputs, problems) = input::discover(&cfg.inputs);
+    // Every input is read at once (the merge needs all of them), each with its own
+    // reorder buffer: the buffers share one budget of events, so `events` over a
+    // directory of many files stays bounded. A source holding more than its share
+    // releases its oldest early; what arrives later still keeps its true time (flagged).
+    opts.reorder_max = (REORDER_BUDGET / inputs.len().max(1)).clamp(1_000, 10_000);
     let mut run = Run {
         damaged: !problems.is_empty(),
         warnings: problems,
@@ -271,8 +280,9 @@ fn pass<E: Send>(
     // 4–6. parse, normalize and order each source on its own thread
     let mut receivers = Vec::new();
     let mut handles = Vec::new();
+    let in_flight = (CHANNEL_BATCHES / prepared.len().max(1)).clamp(1, 4);
     for (p, clock) in prepared.into_iter().zip(clocks) {
-        let (tx, rx) = tokio::sync::mpsc::channel::<Vec<Event>>(CHANNEL_BATCHES);
+        let (tx, rx) = tokio::sync::mpsc::channel::<Vec<Event>>(in_flight);
         let opts = opts.clone();
         handles.push(rt.spawn_blocking(move || {
             scan(p, clock, &opts, |batch| tx.blocking_send(batch).is_ok())
