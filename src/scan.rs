@@ -825,7 +825,12 @@ pub fn scan(
                 while open {
                     match reader.next_line() {
                         Ok(Some(l)) => {
-                            let text = String::from_utf8_lossy(l.bytes);
+                            // std's validation has a fast path for ASCII runs, which
+                            // `from_utf8_lossy` does not take: try it first.
+                            let text = match std::str::from_utf8(l.bytes) {
+                                Ok(t) => std::borrow::Cow::Borrowed(t),
+                                Err(_) => String::from_utf8_lossy(l.bytes),
+                            };
                             let lossy = matches!(text, std::borrow::Cow::Owned(_));
                             sc.line(&text, l.cut, lossy);
                             if let Some(b) = sc.take_batch() {
