@@ -74,9 +74,19 @@ struct Pattern {
     /// A tokenizer that finds the same captures without the regex, and its slots by
     /// field name (sorted by name).
     fast: Option<(&'static fast::FastPath, &'static [(&'static str, u8)])>,
+    /// The tokenizer slot of each timestamp candidate (the pattern's, else the
+    /// format's), when the pattern has a tokenizer.
+    time_slots: Vec<Option<u8>>,
 }
 
 impl Pattern {
+    /// The tokenizer slot that holds field `name`, if the pattern has a tokenizer.
+    fn slot_of(&self, name: &str) -> Option<u8> {
+        let (_, index) = self.fast.as_ref()?;
+        let i = index.binary_search_by(|(n, _)| (*n).cmp(name)).ok()?;
+        Some(index[i].1)
+    }
+
     /// Do a JSON record's keys and values satisfy `require` and `when`?
     fn fits(&self, rec: &Record<'_>) -> bool {
         self.require.iter().all(|k| rec.value(k).is_some())
@@ -133,14 +143,7 @@ impl Field {
     fn new(name: &str, patterns: &[Pattern]) -> Field {
         Field {
             name: name.to_string(),
-            slots: patterns
-                .iter()
-                .map(|p| {
-                    let (_, index) = p.fast.as_ref()?;
-                    let i = index.binary_search_by(|(n, _)| (*n).cmp(name)).ok()?;
-                    Some(index[i].1)
-                })
-                .collect(),
+            slots: patterns.iter().map(|p| p.slot_of(name)).collect(),
         }
     }
 
@@ -320,6 +323,7 @@ impl Format {
             };
             patterns.push(Pattern {
                 fast,
+                time_slots: Vec::new(),
                 name: p.name.clone(),
                 regex,
                 require: p.require.clone(),
@@ -342,6 +346,15 @@ impl Format {
             let f = TsFormat::from_spec(&t.format)
                 .map_err(|m| err(format!("timestamp[{i}].format"), m))?;
             timestamps.push((t.field.clone(), f));
+        }
+        for p in &mut patterns {
+            let candidates = if p.timestamps.is_empty() {
+                &timestamps
+            } else {
+                &p.timestamps
+            };
+            let slots = candidates.iter().map(|(name, _)| p.slot_of(name)).collect();
+            p.time_slots = slots;
         }
         // A regex pattern that captures none of its timestamp fields can match no line
         // with a time: say so here, naming the fields, rather than through its samples.
@@ -714,8 +727,12 @@ impl Format {
         } else {
             &p.timestamps
         };
-        for (field, fmt) in candidates {
-            let Some(raw) = rec.text(field) else { continue };
+        for (k, (field, fmt)) in candidates.iter().enumerate() {
+            let raw = match (rec, p.time_slots.get(k).copied().flatten()) {
+                (Record::Spans { .. }, Some(slot)) => rec.slot_text(slot),
+                _ => rec.text(field),
+            };
+            let Some(raw) = raw else { continue };
             match fmt.parse(&raw) {
                 Ok((t, prec)) => return Ok((t, prec, raw)),
                 Err(e) => {
