@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use super::text::{ahead, human, millis};
-use super::thousands;
+use super::{thousands, times};
 use crate::clocks::{self, ClockSkew, Status};
 use crate::impact::WindowSignal;
 use crate::time::rfc3339;
@@ -149,11 +149,7 @@ fn entry_line(e: &Entry, notes: &mut Notes) -> String {
         Some("resolved") => "**Resolved:** ".to_string(),
         _ => String::new(),
     };
-    let count = if e.count > 1 {
-        format!(" ×{}", thousands(e.count))
-    } else {
-        String::new()
-    };
+    let count = times(e.count);
     let hosts = if e.hosts.is_empty() {
         String::new()
     } else {
@@ -293,11 +289,7 @@ fn summary(out: &mut String, n: usize, i: &Incident, f: &Findings, notes: &mut N
     } else {
         let _ = writeln!(out, "- **Trigger candidates** (nearest first):");
         for t in &i.trigger {
-            let count = if t.count > 1 {
-                format!(" ×{}", thousands(t.count))
-            } else {
-                String::new()
-            };
+            let count = times(t.count);
             let _ = writeln!(
                 out,
                 "  1. {} `{}`{count} at {} UTC, {} before impact: {} {}",

@@ -32,6 +32,15 @@ pub fn clean(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// ` ×1,234` for a run of more than one line, else nothing.
+pub fn times(count: u64) -> String {
+    if count > 1 {
+        format!(" ×{}", thousands(count))
+    } else {
+        String::new()
+    }
+}
+
 /// `1234567` → `1,234,567`.
 pub fn thousands(n: u64) -> String {
     let s = n.to_string();

@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use anstyle::{AnsiColor, Style};
 
-use super::{clean, thousands};
+use super::{clean, thousands, times};
 use crate::clocks::{self, ClockSkew};
 use crate::event::Severity;
 use crate::impact::WindowSignal;
@@ -185,11 +185,7 @@ fn incident(out: &mut String, n: usize, i: &Incident, f: &Findings, colour: bool
     marker_line(out, "mitigated", Some(&i.mitigated), start);
     marker_line(out, "resolved", Some(&i.resolved), start);
     for (k, t) in i.trigger.iter().enumerate() {
-        let count = if t.count > 1 {
-            format!(" ×{}", thousands(t.count))
-        } else {
-            String::new()
-        };
+        let count = times(t.count);
         let _ = writeln!(
             out,
             "  {:<13} {}  {:>9}  {:<8}  {}: {}{count}",
