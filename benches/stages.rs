@@ -132,7 +132,7 @@ fn event(ts: i64, source: &Arc<str>, format: &Arc<str>, kind: &Arc<str>, line: u
         message: String::new(),
         raw: None,
         request: None,
-        fields: serde_json::Map::new(),
+        fields: Default::default(),
     }
 }
 

@@ -188,6 +188,65 @@ impl Request {
     }
 }
 
+/// An event's typed fields in the order found, with names shared with the definition
+/// they come from (no per-event copy of a name, no hashing). Serialized as a JSON object.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Fields(Vec<(Arc<str>, serde_json::Value)>);
+
+impl Fields {
+    pub fn with_capacity(n: usize) -> Fields {
+        Fields(Vec::with_capacity(n))
+    }
+
+    pub fn get(&self, name: &str) -> Option<&serde_json::Value> {
+        self.0.iter().find(|(k, _)| &**k == name).map(|(_, v)| v)
+    }
+
+    pub fn contains_key(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    /// Sets `name`, replacing a value it already has.
+    pub fn insert(&mut self, name: &Arc<str>, value: serde_json::Value) {
+        match self.0.iter_mut().find(|(k, _)| **k == **name) {
+            Some((_, v)) => *v = value,
+            None => self.0.push((name.clone(), value)),
+        }
+    }
+
+    /// Adds a field the caller knows is not there yet (names of one source are unique).
+    pub(crate) fn push_new(&mut self, name: &Arc<str>, value: serde_json::Value) {
+        debug_assert!(!self.contains_key(name), "field {name} set twice");
+        self.0.push((name.clone(), value));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &serde_json::Value)> {
+        self.0.iter().map(|(k, v)| (&**k, v))
+    }
+}
+
+impl std::ops::Index<&str> for Fields {
+    type Output = serde_json::Value;
+    fn index(&self, name: &str) -> &serde_json::Value {
+        self.get(name)
+            .unwrap_or_else(|| panic!("no field named {name:?}"))
+    }
+}
+
+impl Serialize for Fields {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(k, v)| (&**k, v)))
+    }
+}
+
 /// One normalized log record.
 #[derive(Clone, Debug)]
 pub struct Event {
@@ -209,7 +268,7 @@ pub struct Event {
     /// The line itself, when the message is only part of it (JSON formats, templates).
     pub raw: Option<String>,
     pub request: Option<Request>,
-    pub fields: serde_json::Map<String, serde_json::Value>,
+    pub fields: Fields,
 }
 
 impl Serialize for Event {

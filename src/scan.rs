@@ -461,7 +461,7 @@ impl Scanner<'_> {
         if text.trim_start().starts_with('{') && json_deeper_than(text, max_depth) {
             return self.reject(text, Reject::TooDeep(max_depth));
         }
-        match self.events_of(text, None) {
+        match self.events_of(text, false) {
             Ok((events, f)) => {
                 self.stats.parsed += 1;
                 self.hold(events, f);
@@ -495,7 +495,7 @@ impl Scanner<'_> {
             ChunkKind::Frame => self.stats.parsed += c.lines,
             ChunkKind::Record(value) => {
                 let text = value.to_string();
-                match self.events_of(&text, Some(value)) {
+                match self.events_of(&text, true) {
                     Ok((events, f)) => {
                         self.stats.parsed += c.lines;
                         self.hold(events, f);
@@ -526,13 +526,9 @@ impl Scanner<'_> {
     /// The events of one line: peeled out of its envelope if it has one (the envelope's
     /// own event stands when nothing takes the inner line), one per element for `each`
     /// patterns. Any element that cannot be built rejects the whole line.
-    /// `json`: the line is a record already parsed (a chunk of a framed source), with no
-    /// envelope.
-    fn events_of(
-        &mut self,
-        text: &str,
-        json: Option<serde_json::Value>,
-    ) -> Result<(Vec<Event>, usize), Reject> {
+    /// `record`: the line is the compact JSON of a record of a framed source (a document's
+    /// item, a journal export entry), with no envelope.
+    fn events_of(&mut self, text: &str, record: bool) -> Result<(Vec<Event>, usize), Reject> {
         let reg = self.parser.registry().clone();
         let lean = !self.opts.forward_requests;
         let name = self.name.clone();
@@ -542,8 +538,8 @@ impl Scanner<'_> {
             line: self.line_no,
         };
         let header = self.parser.header();
-        if let Some(value) = json {
-            let view = LineView::with_json(text, value);
+        if record {
+            let view = LineView::new(text);
             let (f, m) = self.parser.parse(&view)?;
             return self.build(f, m, text, text, &at, lean);
         }

@@ -10,6 +10,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -25,6 +26,9 @@ pub struct Header {
     pub fields: Vec<String>,
     pub types: Vec<String>,
     index: HashMap<String, usize>,
+    /// The field names as events keep them (shared, not copied per line); `keys[0]` is
+    /// `_path`.
+    keys: Vec<Arc<str>>,
 }
 
 impl Default for Header {
@@ -38,6 +42,7 @@ impl Default for Header {
             fields: Vec::new(),
             types: Vec::new(),
             index: HashMap::new(),
+            keys: vec![Arc::from(PATH_FIELD)],
         }
     }
 }
@@ -103,6 +108,9 @@ impl Header {
                         .enumerate()
                         .map(|(i, f)| (f.clone(), i))
                         .collect();
+                    self.keys.truncate(1);
+                    self.keys
+                        .extend(self.fields.iter().map(|f| Arc::from(f.as_str())));
                 }
                 "types" => {
                     self.types = value
@@ -179,10 +187,13 @@ impl Header {
 
     /// Every field a data line can have (`_path` included when the header has one).
     pub fn field_names(&self) -> impl Iterator<Item = &str> {
-        let path =
-            (self.path.is_some() && !self.index.contains_key(PATH_FIELD)).then_some(PATH_FIELD);
-        path.into_iter()
-            .chain(self.fields.iter().map(String::as_str))
+        self.field_keys().map(|k| &**k)
+    }
+
+    /// The same names, shared.
+    pub fn field_keys(&self) -> impl Iterator<Item = &Arc<str>> {
+        let path = self.path.is_some() && !self.index.contains_key(PATH_FIELD);
+        self.keys.iter().skip(usize::from(!path))
     }
 }
 

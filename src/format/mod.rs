@@ -10,6 +10,7 @@ mod def;
 mod delimited;
 mod detect;
 pub mod fast;
+mod jdoc;
 mod nesting;
 mod record;
 mod registry;
@@ -18,6 +19,7 @@ pub use check::{check_samples, Problem};
 pub use def::{Def, DefKind, FieldType};
 pub use delimited::Header;
 pub use detect::{detect, Detection, LineParser, Score};
+pub use jdoc::Doc;
 pub use nesting::{json_deeper_than, MAX_JSON_DEPTH};
 pub use record::{json_path, LineView, Record, Template};
 pub(crate) use registry::load;
@@ -30,7 +32,9 @@ use std::sync::Arc;
 use regex::bytes::Regex;
 use serde_json::Value;
 
-use crate::event::{Event, Nanos, RequestRef, Severity, TimeFlags, KIND_LOG, KIND_REQUEST};
+use crate::event::{
+    Event, Fields as EventFields, Nanos, RequestRef, Severity, TimeFlags, KIND_LOG, KIND_REQUEST,
+};
 use crate::time::{RawTime, SourceClock, StampError, TsFormat};
 
 /// Why a line was not turned into an event.
@@ -71,6 +75,9 @@ struct Pattern {
     timestamps: Vec<(String, TsFormat)>,
     /// Named captures of the regex (the fields a line of this pattern can have).
     captures: Vec<String>,
+    /// The same, as events keep them: the name, its group in the regex and its slot in
+    /// the tokenizer.
+    capture_keys: Vec<(Arc<str>, usize, Option<u8>)>,
     /// A tokenizer that finds the same captures without the regex, and its slots by
     /// field name (sorted by name).
     fast: Option<(&'static fast::FastPath, &'static [(&'static str, u8)])>,
@@ -89,7 +96,7 @@ impl Pattern {
 
     /// Do a JSON record's keys and values satisfy `require` and `when`?
     fn fits(&self, rec: &Record<'_>) -> bool {
-        self.require.iter().all(|k| rec.value(k).is_some())
+        self.require.iter().all(|k| rec.has(k))
             && self
                 .when
                 .iter()
@@ -103,14 +110,33 @@ impl Pattern {
 /// from `--parsers` are compiled when loaded, so their errors name the file and field.
 struct LazyRegex {
     src: String,
-    cell: std::sync::OnceLock<Regex>,
+    cell: std::sync::OnceLock<(Regex, GroupNames)>,
 }
 
+/// A regex's named groups: index, and the name as events keep it.
+type GroupNames = Vec<(usize, Arc<str>)>;
+
 impl LazyRegex {
-    fn get(&self) -> &Regex {
+    fn compiled(&self) -> &(Regex, GroupNames) {
         self.cell.get_or_init(|| {
-            build_regex(&self.src).expect("built-in regexes compile (tests/it/definitions.rs)")
+            let r =
+                build_regex(&self.src).expect("built-in regexes compile (tests/it/definitions.rs)");
+            let names = r
+                .capture_names()
+                .enumerate()
+                .filter_map(|(i, n)| Some((i, Arc::from(n?))))
+                .collect();
+            (r, names)
         })
+    }
+
+    fn get(&self) -> &Regex {
+        &self.compiled().0
+    }
+
+    /// The named groups: index and name.
+    fn names(&self) -> &[(usize, Arc<str>)] {
+        &self.compiled().1
     }
 }
 
@@ -188,6 +214,8 @@ pub struct Format {
     patterns: Vec<Pattern>,
     timestamps: Vec<(String, TsFormat)>,
     field_types: BTreeMap<String, FieldType>,
+    /// The declared fields as events keep them.
+    field_keys: Vec<(Arc<str>, FieldType)>,
     severity: Option<(String, HashMap<String, Severity>)>,
     host: Templates,
     component: Templates,
@@ -239,14 +267,15 @@ impl Format {
             build_regex(src).map_err(|e| err(field, format!("bad regex: {e}")))
         };
         let lazy = |field: String, src: &str| -> Result<LazyRegex, DefError> {
-            let cell = std::sync::OnceLock::new();
-            if origin != Origin::BuiltIn {
-                let _ = cell.set(re(field, src)?);
-            }
-            Ok(LazyRegex {
+            let lazy = LazyRegex {
                 src: src.to_string(),
-                cell,
-            })
+                cell: std::sync::OnceLock::new(),
+            };
+            if origin != Origin::BuiltIn {
+                re(field, src)?;
+                lazy.compiled();
+            }
+            Ok(lazy)
         };
         if def.id.is_empty()
             || !def
@@ -321,7 +350,24 @@ impl Format {
                     Some((fp, fp.index()))
                 }
             };
+            let capture_keys = regex
+                .as_ref()
+                .map(|r| {
+                    r.capture_names()
+                        .enumerate()
+                        .filter_map(|(i, n)| {
+                            let n = n?;
+                            let slot = fast.and_then(|(_, index): (_, &[(&str, u8)])| {
+                                let k = index.binary_search_by(|(m, _)| (*m).cmp(n)).ok()?;
+                                Some(index[k].1)
+                            });
+                            Some((Arc::from(n), i, slot))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
             patterns.push(Pattern {
+                capture_keys,
                 fast,
                 time_slots: Vec::new(),
                 name: p.name.clone(),
@@ -482,6 +528,11 @@ impl Format {
             patterns,
             timestamps,
             field_types: def.fields.clone(),
+            field_keys: def
+                .fields
+                .iter()
+                .map(|(k, t)| (Arc::from(k.as_str()), *t))
+                .collect(),
             severity,
             request,
             rules,
@@ -512,7 +563,7 @@ impl Format {
     }
 
     /// The first pattern that matches the line.
-    pub fn matches<'a>(&self, view: &'a LineView<'a>) -> Option<Match<'a>> {
+    pub fn matches<'v>(&self, view: &'v LineView<'_>) -> Option<Match<'v>> {
         match self.kind {
             DefKind::Regex => {
                 for (i, p) in self.patterns.iter().enumerate() {
@@ -551,11 +602,10 @@ impl Format {
             DefKind::Json => {
                 let v = view.json()?;
                 for (i, p) in self.patterns.iter().enumerate() {
-                    let items = p.each.as_deref().map(|path| {
-                        json_path(v, path)
-                            .and_then(Value::as_array)
-                            .map_or(&[][..], Vec::as_slice)
-                    });
+                    let items = p
+                        .each
+                        .as_deref()
+                        .map(|path| json_path(v, path).and_then(Doc::as_array).unwrap_or(&[]));
                     // An `each` pattern is judged (and timed) by its first element.
                     let judged = match items {
                         Some([first, ..]) => Record::Json {
@@ -822,7 +872,7 @@ impl Format {
         let host = self.host.render(lookup);
         let mut kind = pattern.kind.clone();
         let mut fields = if lean {
-            serde_json::Map::new()
+            EventFields::default()
         } else {
             self.typed_fields(rec, pattern)
         };
@@ -850,10 +900,10 @@ impl Format {
                 if let Some(s) = rule.severity {
                     severity = s;
                 }
-                for name in rule.regex.get().capture_names().flatten() {
-                    if let Some(v) = caps.name(name) {
+                for (i, name) in rule.regex.names() {
+                    if let Some(v) = caps.get(*i) {
                         let v = String::from_utf8_lossy(v.as_bytes()).into_owned();
-                        fields.insert(name.to_string(), Value::String(v));
+                        fields.insert(name, Value::String(v));
                     }
                 }
                 if let Some(t) = &rule.component {
@@ -899,34 +949,74 @@ impl Format {
     /// The fields of the record, typed as the definition says: every named capture of a
     /// regex pattern; the declared fields of a JSON record; every field of a delimited line
     /// that is not unset (typed by its header unless the definition says otherwise).
-    fn typed_fields(&self, rec: &Record<'_>, pattern: &Pattern) -> serde_json::Map<String, Value> {
-        let mut out = serde_json::Map::new();
-        let names: Vec<&str> = match rec {
-            Record::Regex(_) | Record::Spans { .. } => {
-                pattern.captures.iter().map(String::as_str).collect()
+    fn typed_fields(&self, rec: &Record<'_>, pattern: &Pattern) -> EventFields {
+        let typed = |ty: Option<FieldType>, text: Cow<'_, str>| -> Value {
+            match ty {
+                Some(FieldType::Int) => {
+                    if let Ok(n) = text.trim_start_matches('+').parse::<i64>() {
+                        return Value::from(n);
+                    }
+                }
+                Some(FieldType::Float) => {
+                    if let Some(n) = text
+                        .parse::<f64>()
+                        .ok()
+                        .and_then(serde_json::Number::from_f64)
+                    {
+                        return Value::Number(n);
+                    }
+                }
+                _ => {}
             }
-            Record::Json { .. } => self.field_types.keys().map(String::as_str).collect(),
-            Record::Delimited { header, .. } => header.field_names().collect(),
+            Value::String(text.into_owned())
         };
-        for name in names {
-            let Some(v) = rec.value(name) else { continue };
-            let typed = match (self.field_types.get(name), &v) {
-                (Some(FieldType::Int), Value::String(s)) => s
-                    .trim_start_matches('+')
-                    .parse::<i64>()
-                    .map(Value::from)
-                    .unwrap_or(v),
-                (Some(FieldType::Float), Value::String(s)) => s
-                    .parse::<f64>()
-                    .ok()
-                    .and_then(serde_json::Number::from_f64)
-                    .map(Value::Number)
-                    .unwrap_or(v),
-                _ => v,
-            };
-            out.insert(name.to_string(), typed);
+        // A declared type also applies to a value that came as a JSON or Zeek string.
+        let retype = |name: &str, v: Value| -> Value {
+            match (self.field_types.get(name), v) {
+                (ty @ Some(FieldType::Int | FieldType::Float), Value::String(s)) => {
+                    typed(ty.copied(), Cow::Owned(s))
+                }
+                (_, v) => v,
+            }
+        };
+        match rec {
+            Record::Regex(_) | Record::Spans { .. } => {
+                let mut out = EventFields::with_capacity(pattern.capture_keys.len());
+                for (name, group, slot) in &pattern.capture_keys {
+                    let text = match (rec, slot) {
+                        (Record::Spans { .. }, Some(s)) => rec.slot_text(*s),
+                        _ => rec.group_text(*group),
+                    };
+                    if let Some(text) = text {
+                        let ty = if self.field_types.is_empty() {
+                            None
+                        } else {
+                            self.field_types.get(&**name).copied()
+                        };
+                        out.push_new(name, typed(ty, text));
+                    }
+                }
+                out
+            }
+            Record::Json { .. } => {
+                let mut out = EventFields::with_capacity(self.field_keys.len());
+                for (name, _) in &self.field_keys {
+                    if let Some(v) = rec.value(name) {
+                        out.push_new(name, retype(name, v));
+                    }
+                }
+                out
+            }
+            Record::Delimited { header, values } => {
+                let mut out = EventFields::default();
+                for name in header.field_keys() {
+                    if let Some(v) = header.value(values, name) {
+                        out.insert(name, retype(name, v));
+                    }
+                }
+                out
+            }
         }
-        out
     }
 
     /// The request roles of a record of pattern `pattern`, borrowed from the line.

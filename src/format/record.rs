@@ -8,12 +8,13 @@ use serde_json::Value;
 
 use super::delimited::Header;
 use super::fast::Spans;
+use super::jdoc::Doc;
 
 /// One line, with its JSON parse done at most once however many formats look at it, and
 /// the header of its source (for delimited formats).
 pub struct LineView<'a> {
     pub text: &'a str,
-    json: OnceCell<Option<Value>>,
+    json: OnceCell<Option<Doc<'a>>>,
     header: Option<&'a Header>,
 }
 
@@ -34,34 +35,20 @@ impl<'a> LineView<'a> {
         }
     }
 
-    /// A record already parsed (an item of a document, a journal export entry): `text`
-    /// is its compact JSON, `value` the same parsed.
-    pub fn with_json(text: &'a str, value: Value) -> Self {
-        let json = OnceCell::new();
-        let _ = json.set(value.is_object().then_some(value));
-        LineView {
-            text,
-            json,
-            header: None,
-        }
-    }
-
     /// The header in force for the line, if its source has one.
     pub fn header(&self) -> Option<&'a Header> {
         self.header
     }
 
     /// The line as a JSON object, if it is one.
-    pub fn json(&self) -> Option<&Value> {
+    pub fn json(&self) -> Option<&Doc<'a>> {
         self.json
             .get_or_init(|| {
                 let t = self.text.trim_start();
                 if !t.starts_with('{') {
                     return None;
                 }
-                serde_json::from_str::<Value>(t)
-                    .ok()
-                    .filter(|v| v.is_object())
+                Doc::parse(t).ok().filter(Doc::is_object)
             })
             .as_ref()
     }
@@ -82,8 +69,8 @@ pub enum Record<'a> {
     /// A JSON object; `parent` is the line's object when this is an element of an array
     /// in it (looked up after the element).
     Json {
-        item: &'a Value,
-        parent: Option<&'a Value>,
+        item: &'a Doc<'a>,
+        parent: Option<&'a Doc<'a>>,
     },
     /// A delimited line: its values, named by the header.
     Delimited {
@@ -110,6 +97,18 @@ impl<'a> Record<'a> {
         }
     }
 
+    /// The text of a regex's group by index (`Regex` records only).
+    pub fn group_text(&self, group: usize) -> Option<Cow<'a, str>> {
+        match self {
+            Record::Regex(c) => c
+                .get(group)
+                .map(|m| m.as_bytes())
+                .filter(|s| !s.is_empty())
+                .map(String::from_utf8_lossy),
+            _ => None,
+        }
+    }
+
     /// The text of a tokenizer's slot (`Spans` records only).
     pub fn slot_text(&self, slot: u8) -> Option<Cow<'a, str>> {
         match self {
@@ -128,12 +127,22 @@ impl<'a> Record<'a> {
             Record::Regex(_) | Record::Spans { .. } => {
                 self.text(name).map(|s| Value::String(s.into_owned()))
             }
-            Record::Json { .. } => self.json(name).filter(|v| !v.is_null()).cloned(),
+            Record::Json { .. } => self.json(name).filter(|v| !v.is_null()).map(Doc::to_value),
             Record::Delimited { header, values } => header.value(values, name),
         }
     }
 
-    fn json(&self, name: &str) -> Option<&'a Value> {
+    /// Is the field there (not absent, not empty text, not JSON null)? As
+    /// `value(name).is_some()`, without building the value.
+    pub fn has(&self, name: &str) -> bool {
+        match self {
+            Record::Json { .. } => self.json(name).is_some_and(|v| !v.is_null()),
+            Record::Delimited { header, values } => header.value(values, name).is_some(),
+            Record::Regex(_) | Record::Spans { .. } => self.text(name).is_some(),
+        }
+    }
+
+    fn json(&self, name: &str) -> Option<&'a Doc<'a>> {
         match self {
             Record::Json { item, parent } => {
                 json_path(item, name).or_else(|| parent.and_then(|p| json_path(p, name)))
@@ -144,30 +153,35 @@ impl<'a> Record<'a> {
 }
 
 /// `a.b.c` in a JSON object; a literal key containing dots (Zeek's `id.orig_h`) wins.
-pub fn json_path<'v>(v: &'v Value, path: &str) -> Option<&'v Value> {
-    let obj = v.as_object()?;
-    if let Some(x) = obj.get(path) {
+pub fn json_path<'v, 'a>(v: &'v Doc<'a>, path: &str) -> Option<&'v Doc<'a>> {
+    if !v.is_object() {
+        return None;
+    }
+    if let Some(x) = v.get(path) {
         return Some(x);
+    }
+    if !path.contains('.') {
+        return None;
     }
     let mut cur = v;
     for part in path.split('.') {
         cur = match cur {
-            Value::Object(o) => o.get(part)?,
-            Value::Array(a) => a.get(part.parse::<usize>().ok()?)?,
+            Doc::Obj(_) => cur.get(part)?,
+            Doc::Arr(a) => a.get(part.parse::<usize>().ok()?)?,
             _ => return None,
         };
     }
     Some(cur)
 }
 
-fn json_text(v: &Value) -> Option<Cow<'_, str>> {
+fn json_text<'v>(v: &'v Doc<'_>) -> Option<Cow<'v, str>> {
     match v {
-        Value::Null => None,
-        Value::String(s) if s.is_empty() => None,
-        Value::String(s) => Some(Cow::Borrowed(s.as_str())),
-        Value::Bool(b) => Some(Cow::Owned(b.to_string())),
-        Value::Number(n) => Some(Cow::Owned(n.to_string())),
-        other => Some(Cow::Owned(other.to_string())),
+        Doc::Null => None,
+        Doc::Str(s) if s.is_empty() => None,
+        Doc::Str(s) => Some(Cow::Borrowed(s)),
+        Doc::Bool(b) => Some(Cow::Owned(b.to_string())),
+        Doc::Num(n) => Some(Cow::Owned(n.to_string())),
+        other => Some(Cow::Owned(other.to_value().to_string())),
     }
 }
 
