@@ -1,8 +1,16 @@
-//! Per-second request buckets per (tier, backend, server), with exact client sets.
+//! Per-second request buckets per (tier, backend, server), with client sets.
+//!
+//! Memory: the buckets grow with the time span and the number of servers, not with the
+//! input's size. The distinct-client sets would grow with span × clients seen per
+//! second, so they are kept per *granule* of seconds: one second while they fit
+//! [`CLIENT_SET_BUDGET`], and twice as long each time they outgrow it (neighbouring sets
+//! united). Counts stay exact over whole granules; a window's edges are widened to the
+//! granule, which the figures report (`clients_granule_s`).
 
 use std::collections::HashMap;
+use std::hash::BuildHasher;
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxBuildHasher, FxHashMap};
 
 use roaring::RoaringBitmap;
 
@@ -13,31 +21,55 @@ use crate::time::NANOS_PER_SEC;
 pub const LATENCY_BINS: usize = 48;
 const LATENCY_GROWTH: f64 = 1.4;
 
-/// Interned names: small ids in bucket keys and client sets.
+/// Bytes the client sets may take before their granule doubles.
+pub const CLIENT_SET_BUDGET: usize = 24 << 20;
+/// Client insertions between two checks of the sets' size.
+const CLIENT_CHECK_EVERY: u32 = 1 << 18;
+
+/// Interned names: small ids in bucket keys and client sets. Each name is stored once,
+/// in one arena (a client table of 300k addresses is a few MB).
 #[derive(Clone, Debug, Default)]
 pub struct Interner {
-    ids: FxHashMap<Box<str>, u32>,
-    names: Vec<Box<str>>,
+    table: hashbrown::HashTable<u32>,
+    text: String,
+    /// End of each name in `text` (it starts where the previous one ends).
+    ends: Vec<usize>,
+}
+
+fn name_of<'t>(text: &'t str, ends: &[usize], id: u32) -> &'t str {
+    let i = id as usize;
+    let start = if i == 0 { 0 } else { ends[i - 1] };
+    &text[start..ends[i]]
 }
 
 impl Interner {
     pub fn id(&mut self, name: &str) -> u32 {
-        if let Some(&id) = self.ids.get(name) {
+        let hash = FxBuildHasher.hash_one(name);
+        let (text, ends) = (&self.text, &self.ends);
+        if let Some(&id) = self.table.find(hash, |&id| name_of(text, ends, id) == name) {
             return id;
         }
-        let id = self.names.len() as u32;
-        self.names.push(name.into());
-        self.ids.insert(name.into(), id);
+        let id = u32::try_from(self.ends.len()).expect("fewer than 4 billion distinct names");
+        self.text.push_str(name);
+        self.ends.push(self.text.len());
+        let (text, ends) = (&self.text, &self.ends);
+        self.table.insert_unique(hash, id, |&id| {
+            FxBuildHasher.hash_one(name_of(text, ends, id))
+        });
         id
     }
     pub fn name(&self, id: u32) -> &str {
-        &self.names[id as usize]
+        name_of(&self.text, &self.ends, id)
     }
     pub fn len(&self) -> usize {
-        self.names.len()
+        self.ends.len()
     }
     pub fn is_empty(&self) -> bool {
-        self.names.is_empty()
+        self.ends.is_empty()
+    }
+    /// Heap bytes held (about).
+    pub fn heap_bytes(&self) -> usize {
+        self.text.capacity() + self.ends.capacity() * 8 + self.table.capacity() * 5
     }
 }
 
@@ -68,7 +100,7 @@ pub struct Bucket {
     pub latency: Option<Box<[u16; LATENCY_BINS]>>,
 }
 
-/// The distinct clients of one second of one tier (kept per second, not per server:
+/// The distinct clients of one granule of one tier (kept per granule, not per server:
 /// the figures count clients across the tier, and this keeps the sets few).
 #[derive(Clone, Debug, Default)]
 pub struct ClientSets {
@@ -177,8 +209,12 @@ pub struct Buckets {
     pub servers: Interner,
     pub clients: Interner,
     pub map: FxHashMap<BucketKey, Bucket>,
-    /// Distinct clients per (tier, second).
-    pub clients_by_second: FxHashMap<(u32, i64), ClientSets>,
+    /// Distinct clients per (tier, first second of the granule).
+    clients_by_granule: FxHashMap<(u32, i64), ClientSets>,
+    /// Seconds per client granule: 1, doubled whenever the sets outgrow their budget.
+    client_granule: i64,
+    /// Client insertions since the sets' size was last checked.
+    client_adds: u32,
     /// Requests per tier that named a server (the load-balancer view).
     pub with_server: FxHashMap<u32, u64>,
 }
@@ -196,16 +232,60 @@ impl Buckets {
             *self.with_server.entry(key.tier).or_default() += 1;
         }
         if let Some(c) = r.client.as_deref().map(|c| self.clients.id(c)) {
+            let g = self.granule();
             let sets = self
-                .clients_by_second
-                .entry((key.tier, key.second))
+                .clients_by_granule
+                .entry((key.tier, key.second.div_euclid(g) * g))
                 .or_default();
             sets.seen.insert(c);
             if r.failed {
                 sets.failed.insert(c);
             }
+            self.client_adds += 1;
+            if self.client_adds >= CLIENT_CHECK_EVERY {
+                self.client_adds = 0;
+                self.fit_clients(CLIENT_SET_BUDGET);
+            }
         }
         self.map.entry(key).or_default().add(ts, r);
+    }
+
+    /// Seconds per client granule.
+    pub fn granule(&self) -> i64 {
+        self.client_granule.max(1)
+    }
+
+    /// Heap bytes the client sets hold (about).
+    pub fn client_set_bytes(&self) -> usize {
+        const PER_SET: usize = 2 * std::mem::size_of::<RoaringBitmap>() + 32;
+        self.clients_by_granule
+            .values()
+            .map(|s| PER_SET + s.seen.serialized_size() + s.failed.serialized_size())
+            .sum()
+    }
+
+    /// Doubles the granule until the client sets fit `budget` bytes.
+    pub fn fit_clients(&mut self, budget: usize) {
+        while self.client_set_bytes() > budget && self.clients_by_granule.len() > 1 {
+            self.coarsen_to(self.granule() * 2);
+        }
+    }
+
+    /// Unites the client sets into granules of `g` seconds (a multiple of the current).
+    fn coarsen_to(&mut self, g: i64) {
+        if g <= self.granule() {
+            return;
+        }
+        let old = std::mem::take(&mut self.clients_by_granule);
+        for ((tier, start), sets) in old {
+            let mine = self
+                .clients_by_granule
+                .entry((tier, start.div_euclid(g) * g))
+                .or_default();
+            mine.seen |= sets.seen;
+            mine.failed |= sets.failed;
+        }
+        self.client_granule = g;
     }
 
     /// Adds another table: names re-interned, counts added, client sets united.
@@ -232,25 +312,32 @@ impl Buckets {
             };
             self.map.entry(key).or_default().merge(&b);
         }
-        for ((tier, second), mut sets) in other.clients_by_second {
+        // Granules are powers of two seconds: the coarser one is a multiple of the other.
+        let g = self.granule().max(other.client_granule.max(1));
+        self.coarsen_to(g);
+        for ((tier, start), mut sets) in other.clients_by_granule {
             if !identity {
                 sets.seen = sets.seen.iter().map(|c| clients[c as usize]).collect();
                 sets.failed = sets.failed.iter().map(|c| clients[c as usize]).collect();
             }
             let mine = self
-                .clients_by_second
-                .entry((tiers[tier as usize], second))
+                .clients_by_granule
+                .entry((tiers[tier as usize], start.div_euclid(g) * g))
                 .or_default();
             mine.seen |= &sets.seen;
             mine.failed |= &sets.failed;
         }
+        self.fit_clients(CLIENT_SET_BUDGET);
     }
 
     /// Distinct clients of a tier over [from, to] (seconds): all, and those with a failure.
+    /// Counted over whole granules: the window is widened to the granules it touches.
     pub fn clients_between(&self, tier: u32, from: i64, to: i64) -> (u64, u64) {
+        let g = self.granule();
+        let (lo, hi) = (from.div_euclid(g) * g, to.div_euclid(g) * g);
         let (mut seen, mut failed) = (RoaringBitmap::new(), RoaringBitmap::new());
-        for ((t, s), sets) in &self.clients_by_second {
-            if *t == tier && (from..=to).contains(s) {
+        for ((t, s), sets) in &self.clients_by_granule {
+            if *t == tier && (lo..=hi).contains(s) {
                 seen |= &sets.seen;
                 failed |= &sets.failed;
             }
@@ -337,6 +424,50 @@ mod tests {
         };
         assert_eq!(sum(&whole), sum(&left));
         assert_eq!(left.clients_between(0, 0, 10), (3, 2));
+    }
+
+    #[test]
+    fn client_sets_coarsen_to_their_budget_and_count_whole_granules() {
+        // 64 seconds, 50 of 200 clients each (they come back, as real clients do)
+        let who = |s: i64, c: i64| (s * 7 + c) % 200;
+        let mut b = Buckets::default();
+        for s in 0..64i64 {
+            for c in 0..50 {
+                let client = format!("10.0.0.{}", who(s, c));
+                let r = RequestRef {
+                    client: Some(client.as_str().into()),
+                    failed: s == 10 && c < 5,
+                    ..req(200, "a", "x", false)
+                };
+                b.add("t", s * NANOS_PER_SEC, &r);
+            }
+        }
+        assert_eq!(b.granule(), 1);
+        assert_eq!(b.clients_between(0, 10, 10), (50, 5));
+        assert_eq!(b.clients.len(), 200);
+        let before = b.client_set_bytes();
+        b.fit_clients(before / 4);
+        let g = b.granule();
+        assert!(g >= 4, "granule {g}");
+        assert!(b.client_set_bytes() <= before / 4);
+        // exact over whole granules; a one-second window widens to its granule
+        assert_eq!(b.clients_between(0, 0, 63), (200, 5));
+        let lo = 10 / g * g;
+        let mut want = std::collections::BTreeSet::new();
+        for s in lo..lo + g {
+            want.extend((0..50).map(|c| who(s, c)));
+        }
+        assert_eq!(b.clients_between(0, 10, 10), (want.len() as u64, 5));
+        // a table merged in takes the coarser granule
+        let mut fine = Buckets::default();
+        fine.add("t", 100 * NANOS_PER_SEC, &req(503, "a", "new", true));
+        fine.merge(b);
+        assert_eq!(fine.granule(), g);
+        assert_eq!(fine.clients_between(0, 0, 200), (201, 6));
+        assert_eq!(fine.clients.id("new"), 0);
+        let id = fine.clients.id("10.0.0.7");
+        assert_eq!(fine.clients.name(id), "10.0.0.7");
+        assert_eq!(fine.clients.len(), 201);
     }
 
     #[test]

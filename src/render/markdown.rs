@@ -272,6 +272,14 @@ fn summary(out: &mut String, n: usize, i: &Incident, f: &Findings, notes: &mut N
     } else {
         String::new()
     };
+    let clients_share = if fig.clients_granule_s > 1 {
+        format!(
+            "{clients_share}, counted in {} s granules,",
+            fig.clients_granule_s
+        )
+    } else {
+        clients_share
+    };
     let _ = writeln!(
         out,
         "- **Impact:** {} of {} requests failed ({}{peak}); {} of {} clients{clients_share} hit at least one failure{lost}.",

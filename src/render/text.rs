@@ -198,9 +198,15 @@ fn incident(out: &mut String, n: usize, i: &Incident, f: &Findings, colour: bool
         );
     }
     let fig = &i.figures;
-    let lost = fig.requests_lost.map_or(String::new(), |l| {
+    let mut lost = fig.requests_lost.map_or(String::new(), |l| {
         format!("; about {} requests lost", thousands(l))
     });
+    if fig.clients_granule_s > 1 {
+        lost.push_str(&format!(
+            " (clients counted in {} s granules)",
+            fig.clients_granule_s
+        ));
+    }
     let _ = writeln!(
         out,
         "  {:<13} {} of {} requests failed ({:.1}%); {} of {} clients ({}) hit a failure{lost}",

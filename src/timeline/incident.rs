@@ -96,6 +96,9 @@ pub struct Figures {
     pub error_rate: f64,
     pub clients_total: u64,
     pub clients_affected: u64,
+    /// Seconds per client granule: 1 unless the client sets outgrew their memory budget,
+    /// when the window was widened to whole granules for the two counts above.
+    pub clients_granule_s: u64,
     pub client_key: &'static str,
     pub error_rate_peak: f64,
     #[serde(serialize_with = "ser_opt_ts")]
@@ -642,6 +645,7 @@ fn figures(
     };
     if let Some((k, _)) = tier_buckets.first() {
         (f.clients_total, f.clients_affected) = buckets.clients_between(k.tier, lo, hi);
+        f.clients_granule_s = buckets.granule() as u64;
     }
     if cessation {
         let expected = analysis.baseline.requests / analysis.window_s as f64 * secs(end - start);
