@@ -84,9 +84,41 @@ struct Pattern {
     /// The tokenizer slot of each timestamp candidate (the pattern's, else the
     /// format's), when the pattern has a tokenizer.
     time_slots: Vec<Option<u8>>,
+    /// For a regex anchored at the start: the bytes a matching line can begin with,
+    /// when the regex says (a line starting with any other is not tried).
+    first_bytes: Option<Box<[bool; 256]>>,
+}
+
+/// The bytes a line matched by the regex `src` can start with: `None` unless the regex is
+/// anchored at the start and its literal prefixes are few and none is empty.
+fn first_bytes(src: &str) -> Option<Box<[bool; 256]>> {
+    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+    use regex_syntax::hir::Look;
+    let hir = regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(src)
+        .ok()?;
+    if !hir.properties().look_set_prefix().contains(Look::Start) {
+        return None;
+    }
+    let seq = Extractor::new().kind(ExtractKind::Prefix).extract(&hir);
+    let mut set = Box::new([false; 256]);
+    for lit in seq.literals()? {
+        set[*lit.as_bytes().first()? as usize] = true;
+    }
+    Some(set)
 }
 
 impl Pattern {
+    /// Can a line starting so match the regex? (False only when it certainly cannot.)
+    fn may_start(&self, text: &str) -> bool {
+        self.first_bytes
+            .as_ref()
+            .is_none_or(|set| text.as_bytes().first().is_some_and(|&b| set[b as usize]))
+    }
+
     /// The tokenizer slot that holds field `name`, if the pattern has a tokenizer.
     fn slot_of(&self, name: &str) -> Option<u8> {
         let (_, index) = self.fast.as_ref()?;
@@ -366,7 +398,9 @@ impl Format {
                         .collect()
                 })
                 .unwrap_or_default();
+            let first_bytes = regex.as_ref().and_then(|r| first_bytes(r.as_str()));
             patterns.push(Pattern {
+                first_bytes,
                 capture_keys,
                 fast,
                 time_slots: Vec::new(),
@@ -585,6 +619,7 @@ impl Format {
                     if let Some(c) = p
                         .regex
                         .as_ref()
+                        .filter(|_| p.may_start(view.text))
                         .and_then(|r| r.captures(view.text.as_bytes()))
                     {
                         let strength = c.iter().skip(1).flatten().filter(|m| !m.is_empty()).count();
@@ -683,6 +718,13 @@ impl Format {
         Some((fast, regex))
     }
 
+    /// For tests: the first bytes pattern `pattern` is limited to (`None`: any).
+    #[doc(hidden)]
+    pub fn first_bytes_of(&self, pattern: usize) -> Option<Vec<u8>> {
+        let set = self.patterns.get(pattern)?.first_bytes.as_ref()?;
+        Some((0..=255u8).filter(|&b| set[b as usize]).collect())
+    }
+
     /// Compiles every regex that is otherwise compiled on first use; the first error.
     #[doc(hidden)]
     pub fn compile_lazy(&self) -> Result<(), String> {
@@ -715,6 +757,9 @@ impl Format {
     pub fn inner_range(&self, text: &str) -> Option<std::ops::Range<usize>> {
         let field = self.envelope.as_deref()?;
         self.patterns.iter().find_map(|p| {
+            if !p.may_start(text) {
+                return None;
+            }
             let c = p.regex.as_ref()?.captures(text.as_bytes())?;
             // no inner capture: an empty inner line at the end
             let range = c.name(field).map_or(text.len()..text.len(), |m| m.range());

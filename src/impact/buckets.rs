@@ -34,6 +34,8 @@ pub struct Interner {
     text: String,
     /// End of each name in `text` (it starts where the previous one ends).
     ends: Vec<usize>,
+    /// The id last asked for, plus one (0: none): runs of the same name skip the hash.
+    last: u32,
 }
 
 fn name_of<'t>(text: &'t str, ends: &[usize], id: u32) -> &'t str {
@@ -44,6 +46,17 @@ fn name_of<'t>(text: &'t str, ends: &[usize], id: u32) -> &'t str {
 
 impl Interner {
     pub fn id(&mut self, name: &str) -> u32 {
+        if let Some(last) = self.last.checked_sub(1) {
+            if self.name(last) == name {
+                return last;
+            }
+        }
+        let id = self.lookup(name);
+        self.last = id.saturating_add(1);
+        id
+    }
+
+    fn lookup(&mut self, name: &str) -> u32 {
         let hash = FxBuildHasher.hash_one(name);
         let (text, ends) = (&self.text, &self.ends);
         if let Some(&id) = self.table.find(hash, |&id| name_of(text, ends, id) == name) {

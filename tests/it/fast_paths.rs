@@ -245,3 +245,36 @@ proptest! {
         }
     }
 }
+
+/// A regex anchored at the start is not run on a line that cannot start it: the bytes it
+/// may start with come from its literal prefixes (and every sample still parses, which
+/// the sample checker asserts for every definition).
+#[test]
+fn anchored_patterns_name_the_bytes_a_line_can_start_with() {
+    let reg = &*REG;
+    let digits: Vec<u8> = (b'0'..=b'9').collect();
+    assert_eq!(
+        reg.get("cri").unwrap().first_bytes_of(0),
+        Some(digits.clone())
+    );
+    assert_eq!(
+        reg.get("nginx_error").unwrap().first_bytes_of(0),
+        Some(digits)
+    );
+    // optional syslog prefix: a line may start with anything an address can
+    assert_eq!(reg.get("haproxy_http").unwrap().first_bytes_of(0), None);
+    let mut some = 0;
+    for f in reg.formats() {
+        for p in 0..f.pattern_names().count() {
+            if let Some(set) = f.first_bytes_of(p) {
+                assert!(
+                    !set.is_empty(),
+                    "{}: pattern {p} can start with nothing",
+                    f.id
+                );
+                some += 1;
+            }
+        }
+    }
+    assert!(some >= 10, "only {some} patterns have a first-byte filter");
+}
