@@ -1,5 +1,5 @@
-//! Hand-written tokenizers for the busiest access-log patterns: the same fields as the
-//! pattern's regex, found without a regex engine.
+//! Hand-written tokenizers for the busiest patterns (access logs, nginx's error log): the
+//! same fields as the pattern's regex, found without a regex engine.
 //!
 //! A definition's pattern opts in with `"fast": "<name>"`. The tokenizer either returns
 //! exactly the spans the regex would report (the same leftmost-first, greedy/lazy choices)
@@ -60,6 +60,11 @@ pub static FAST_PATHS: &[FastPath] = &[
         name: "aws_alb",
         fields: alb::FIELDS,
         parse: alb::parse,
+    },
+    FastPath {
+        name: "nginx_error",
+        fields: nginx_error::FIELDS,
+        parse: nginx_error::parse,
     },
 ];
 
@@ -865,5 +870,406 @@ mod alb {
         }
         let rest = &b[c.i..];
         (rest.is_empty() || (rest[0] == b' ' && memchr(b'\n', rest).is_none())).then_some(())
+    }
+}
+
+/// nginx's error log (`parsers/nginx_error.json`, pattern `entry`).
+///
+/// The regex is a fixed head, a lazy `(.*?)` message, then a suffix S of seven optional
+/// `, name: value` groups and `\s*$`. The message is the shortest one after which S
+/// matches to the end of the text, and S's own choices are the regex's first in order
+/// of preference. S can only start at a `,` (every group opens with one) or where the
+/// rest of the text is whitespace (all groups skipped, `\s*$`), so those are the only
+/// message ends tried, in ascending order.
+mod nginx_error {
+    use super::*;
+
+    pub const FIELDS: &[&str] = &[
+        "time",
+        "level",
+        "pid",
+        "tid",
+        "connection",
+        "msg",
+        "client",
+        "server",
+        "method",
+        "path",
+        "protocol",
+        "bad_request",
+        "subrequest",
+        "upstream",
+        "upstream_host",
+        "host_header",
+        "referrer",
+    ];
+    const TIME: usize = 0;
+    const LEVEL: usize = 1;
+    const PID: usize = 2;
+    const TID: usize = 3;
+    const CONNECTION: usize = 4;
+    const MSG: usize = 5;
+    const CLIENT: usize = 6;
+    const SERVER: usize = 7;
+    const METHOD: usize = 8;
+    const PATH: usize = 9;
+    const PROTOCOL: usize = 10;
+    const BAD_REQUEST: usize = 11;
+    const SUBREQUEST: usize = 12;
+    const UPSTREAM: usize = 13;
+    const UPSTREAM_HOST: usize = 14;
+    const HOST_HEADER: usize = 15;
+    const REFERRER: usize = 16;
+
+    /// The optional groups' openings, in the regex's order. None is a prefix of another,
+    /// so at most one group can start at a given byte.
+    const OPENINGS: [&[u8]; 7] = [
+        b", client: ",
+        b", server: ",
+        b", request: \"",
+        b", subrequest: \"",
+        b", upstream: \"",
+        b", host: \"",
+        b", referrer: \"",
+    ];
+    const G_CLIENT: usize = 0;
+    const G_SERVER: usize = 1;
+    const G_REQUEST: usize = 2;
+    const G_SUBREQUEST: usize = 3;
+    const G_UPSTREAM: usize = 4;
+    const G_HOST: usize = 5;
+    const G_REFERRER: usize = 6;
+
+    /// Groups taken, summed over every message end tried, before the line is left to the
+    /// regex (real lines take five or six; only a message full of `, client: `-like text
+    /// gets near it).
+    const BUDGET: u32 = 64;
+
+    /// The suffix being matched: the line, where its trailing whitespace starts, and the
+    /// groups left to try before declining.
+    struct Tail<'a> {
+        b: &'a [u8],
+        /// The least `t` with `b[t..]` all whitespace: `\s*$` matches at `i` iff `i >= t`.
+        ws: usize,
+        budget: u32,
+    }
+
+    pub fn parse(b: &[u8], s: &mut Spans) -> bool {
+        body(b, s).is_some()
+    }
+
+    fn body(b: &[u8], s: &mut Spans) -> Option<()> {
+        let mut c = Cur { b, i: 0 };
+        // `\d{4}/\d\d/\d\d\ \d\d:\d\d:\d\d\ `
+        let d = |x: u8| x.is_ascii_digit();
+        let ok = c.exactly(4, d)
+            && c.lit(b'/')
+            && c.exactly(2, d)
+            && c.lit(b'/')
+            && c.exactly(2, d)
+            && c.lit(b' ')
+            && c.exactly(2, d)
+            && c.lit(b':')
+            && c.exactly(2, d)
+            && c.lit(b':')
+            && c.exactly(2, d);
+        ok.then_some(())?;
+        s[TIME] = Span(0, c.i as u32);
+        // `\ \[([a-z]+)\]\ (\d+)\#(\d+):\ `: each run is followed by a byte outside its
+        // class, so each is the maximal run.
+        (c.lit(b' ') && c.lit(b'[')).then_some(())?;
+        s[LEVEL] = c.run1(|x| x.is_ascii_lowercase())?;
+        (c.lit(b']') && c.lit(b' ')).then_some(())?;
+        s[PID] = c.digits()?;
+        c.lit(b'#').then_some(())?;
+        s[TID] = c.digits()?;
+        (c.lit(b':') && c.lit(b' ')).then_some(())?;
+        // `(?:\*(\d+)\ )?`, preferred. Were the rest to fail with it, it would fail
+        // without it too (the message could then only end earlier inside `*N `, where S
+        // cannot start unless only whitespace follows, which S would take later as
+        // well): such a line declines below either way.
+        if c.peek() == Some(b'*') {
+            let mut p = Cur { b, i: c.i + 1 };
+            if let Some(n) = p.digits() {
+                if p.lit(b' ') {
+                    s[CONNECTION] = n;
+                    c.i = p.i;
+                }
+            }
+        }
+        // `(.*?)`: ends at `limit` at the latest (`.` is not `\n`).
+        let start = c.i;
+        let limit = memchr(b'\n', &b[start..]).map_or(b.len(), |k| start + k);
+        let ws = b.len() - b.iter().rev().take_while(|&&x| is_space(x)).count();
+        let mut t = Tail {
+            b,
+            ws,
+            budget: BUDGET,
+        };
+        // Before `ws`, only a `,` can start S; from `ws` on, S is `\s*$` alone.
+        let mut at = start;
+        let upto = limit.min(ws);
+        while at < upto {
+            let Some(k) = memchr(b',', &b[at..upto]) else {
+                break;
+            };
+            let comma = at + k;
+            if t.suffix(comma, 0, s)? {
+                s[MSG] = Span(start as u32, comma as u32);
+                return Some(());
+            }
+            at = comma + 1;
+        }
+        let end = ws.max(start);
+        (end <= limit).then_some(())?;
+        s[MSG] = Span(start as u32, end as u32);
+        Some(())
+    }
+
+    impl Tail<'_> {
+        /// S from `at` with groups `k..` still allowed: `Some(true)` when it matches to the
+        /// end (its spans filled), `Some(false)` when it cannot, `None` when the budget
+        /// ran out. Spans are written only on the way back from a match, so a failed
+        /// attempt leaves none behind.
+        fn suffix(&mut self, at: usize, k: usize, s: &mut Spans) -> Option<bool> {
+            let b = self.b;
+            let Some(g) = OPENINGS.iter().position(|o| b[at..].starts_with(o)) else {
+                // No group here: `\s*$`.
+                return Some(at >= self.ws);
+            };
+            // A group before `k` opens here: none of `k..` can, and `\s*$` cannot take
+            // the `,`. The same when group `g` fails: skipping it leaves the `,`.
+            if g < k {
+                return Some(false);
+            }
+            self.budget = self.budget.checked_sub(1)?;
+            let v = at + OPENINGS[g].len();
+            match g {
+                // `([^,]*)`, greedy: to the next `,` or the end. Any shorter value is
+                // followed by a byte that is neither `,` nor (with a `,` or the end
+                // still to come) the start of an all-whitespace rest.
+                G_CLIENT | G_SERVER => {
+                    let end = memchr(b',', &b[v..]).map_or(b.len(), |e| v + e);
+                    let ok = self.suffix(end, g + 1, s)?;
+                    if ok {
+                        let slot = if g == G_CLIENT { CLIENT } else { SERVER };
+                        s[slot] = Span(v as u32, end as u32);
+                    }
+                    Some(ok)
+                }
+                G_REQUEST => self.request(v, s),
+                // `"((?:[a-z]+://)?([^/"]*)[^"]*)"`: the value runs to the first `"`
+                // whatever the split inside it, so the preferred split (the scheme when
+                // there is one, the longest host) is the one reported.
+                G_UPSTREAM => {
+                    let Some(e) = memchr(b'"', &b[v..]) else {
+                        return Some(false);
+                    };
+                    let end = v + e;
+                    if !self.suffix(end + 1, g + 1, s)? {
+                        return Some(false);
+                    }
+                    let val = &b[v..end];
+                    let scheme = val.iter().take_while(|x| x.is_ascii_lowercase()).count();
+                    let host = if scheme > 0 && val[scheme..].starts_with(b"://") {
+                        v + scheme + 3
+                    } else {
+                        v
+                    };
+                    let host_end = memchr(b'/', &b[host..end]).map_or(end, |e| host + e);
+                    s[UPSTREAM] = Span(v as u32, end as u32);
+                    s[UPSTREAM_HOST] = Span(host as u32, host_end as u32);
+                    Some(true)
+                }
+                // `"([^"]*)"`: to the first `"`.
+                _ => {
+                    let Some(e) = memchr(b'"', &b[v..]) else {
+                        return Some(false);
+                    };
+                    let end = v + e;
+                    let ok = self.suffix(end + 1, g + 1, s)?;
+                    if ok {
+                        let slot = match g {
+                            G_SUBREQUEST => SUBREQUEST,
+                            G_HOST => HOST_HEADER,
+                            _ => {
+                                debug_assert_eq!(g, G_REFERRER);
+                                REFERRER
+                            }
+                        };
+                        s[slot] = Span(v as u32, end as u32);
+                    }
+                    Some(ok)
+                }
+            }
+        }
+
+        /// `(?:([A-Z]+)\ (\S+)(?:\ ([^"]*))?|([^"]*))"` from `v` (after the opening `"`),
+        /// then S from the subrequest group on; the alternatives in the regex's order.
+        fn request(&mut self, v: usize, s: &mut Spans) -> Option<bool> {
+            let b = self.b;
+            const NEXT: usize = G_REQUEST + 1;
+            // The method is the maximal `[A-Z]` run (a shorter one is not followed by a
+            // space), the path's longest choice the maximal `\S` run.
+            let m = v + b[v..].iter().take_while(|x| x.is_ascii_uppercase()).count();
+            if m > v && b.get(m) == Some(&b' ') {
+                let p = m + 1;
+                let pe = p + b[p..].iter().take_while(|&&x| !is_space(x)).count();
+                if pe > p {
+                    // The longest path: only `\ ([^"]*)"` can follow it (the byte after it
+                    // is whitespace, so not `"`); the protocol runs to the first `"`.
+                    if b.get(pe) == Some(&b' ') {
+                        if let Some(e) = memchr(b'"', &b[pe + 1..]) {
+                            let q = pe + 1 + e;
+                            if self.suffix(q + 1, NEXT, s)? {
+                                s[METHOD] = Span(v as u32, m as u32);
+                                s[PATH] = Span(p as u32, pe as u32);
+                                s[PROTOCOL] = Span(pe as u32 + 1, q as u32);
+                                return Some(true);
+                            }
+                        }
+                    }
+                    // Shorter paths: followed by a non-space, so no protocol; they fit
+                    // only where that byte is the closing `"`, longest first.
+                    let mut hi = pe;
+                    while let Some(k) = memchr::memrchr(b'"', &b[p + 1..hi]) {
+                        let q = p + 1 + k;
+                        if self.suffix(q + 1, NEXT, s)? {
+                            s[METHOD] = Span(v as u32, m as u32);
+                            s[PATH] = Span(p as u32, q as u32);
+                            return Some(true);
+                        }
+                        hi = q;
+                    }
+                }
+            }
+            // `([^"]*)"`: to the first `"`.
+            let Some(e) = memchr(b'"', &b[v..]) else {
+                return Some(false);
+            };
+            let q = v + e;
+            let ok = self.suffix(q + 1, NEXT, s)?;
+            if ok {
+                s[BAD_REQUEST] = Span(v as u32, q as u32);
+            }
+            Some(ok)
+        }
+    }
+}
+
+/// Tokenizers against their regexes on raw bytes (the integration tests can only hand
+/// them `&str`): invalid UTF-8 and control bytes, spans compared by position.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::format::Registry;
+    use proptest::prelude::*;
+
+    static REG: std::sync::LazyLock<Registry> =
+        std::sync::LazyLock::new(|| Registry::builtin().unwrap());
+
+    /// Does the format's tokenizer accept `line`? When it does, its spans must be the
+    /// regex's, position for position.
+    fn accepts(id: &str, line: &[u8]) -> bool {
+        let f = REG.get(id).unwrap();
+        let p = f.patterns.iter().find(|p| p.fast.is_some()).unwrap();
+        let (fp, _) = p.fast.unwrap();
+        let mut spans = [Span::NONE; MAX_FIELDS];
+        if !(fp.parse)(line, &mut spans) {
+            return false;
+        }
+        let shown = line.escape_ascii().to_string();
+        let caps = p
+            .regex
+            .as_ref()
+            .unwrap()
+            .captures(line)
+            .unwrap_or_else(|| panic!("accepted a line the regex rejects: {shown}"));
+        for (i, name) in fp.fields.iter().enumerate() {
+            let want = caps.name(name).map(|m| m.range());
+            assert_eq!(spans[i].get(), want, "{id}.{name}: {shown}");
+        }
+        true
+    }
+
+    const NGX_ERROR: &[&[u8]] = &[
+        b"2026/11/21 05:24:25 [error] 3458#3458: *23 upstream timed out (110: Connection timed out) while reading response header from upstream, client: ::1, server: shop.example.test, request: \"GET /slow/report?range=30d HTTP/1.1\", upstream: \"http://127.0.0.1:18083/slow/report?range=30d\", host: \"shop.example.test\"",
+        b"2016/10/25 14:49:34 [error] 54053#0: *1 open() \"/x\" failed (2: No such file or directory), client: 127.0.0.1, server: localhost, request: \"GET /favicon.ico HTTP/1.1\", subrequest: \"/auth\", upstream: \"fastcgi://unix:/run/php.sock:\", host: \"localhost:8080\", referrer: \"http://localhost:8080/\"",
+        b"2026/11/21 05:26:58 [notice] 3456#3456: signal 3 (SIGQUIT) received from 15930, shutting down",
+    ];
+
+    #[test]
+    fn nginx_error_on_bytes_that_are_not_utf8() {
+        let h = b"2026/11/21 05:24:25 [error] 3458#3458: ";
+        let accepted: &[&[u8]] = &[
+            b"*1 caf\xc3, client: \xff\xfe, request: \"GET /\xff HTTP/1.1\", host: \"\x80\"",
+            b"*1 \xff\xff, request: \"\xc3\xa9 x\"",
+            b"*1 x, client: a\x0b",
+            b"*1 x\x0b\x0c\r\t ",
+            b"*1 x, request: \"GET /a\x0bHTTP/1.1\"",
+            b"*1 x, upstream: \"\xffa://b/c\"",
+            b"*1 x, client: a\nb, host: \"c\nd\"\n",
+        ];
+        for tail in accepted {
+            let line = [&h[..], tail].concat();
+            assert!(accepts("nginx_error", &line), "{}", line.escape_ascii());
+        }
+        for l in NGX_ERROR {
+            assert!(accepts("nginx_error", l), "{}", l.escape_ascii());
+        }
+    }
+
+    fn piece() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            Just(b" ".to_vec()),
+            Just(b"\"".to_vec()),
+            Just(b",".to_vec()),
+            Just(b", ".to_vec()),
+            Just(b"/".to_vec()),
+            Just(b":".to_vec()),
+            Just(b"*".to_vec()),
+            Just(b"\t".to_vec()),
+            Just(b"\n".to_vec()),
+            Just(b"\r\n".to_vec()),
+            Just(b"\x0b".to_vec()),
+            Just(b"\xff".to_vec()),
+            Just(b"\xc3".to_vec()),
+            Just(b"\xc3\xa9".to_vec()),
+            Just(b"HTTP/1.1".to_vec()),
+            Just(b"GET".to_vec()),
+            Just(b"http://".to_vec()),
+            Just(b", client: ".to_vec()),
+            Just(b", server: ".to_vec()),
+            Just(b", request: \"".to_vec()),
+            Just(b", subrequest: \"".to_vec()),
+            Just(b", upstream: \"".to_vec()),
+            Just(b", host: \"".to_vec()),
+            Just(b", referrer: \"".to_vec()),
+            "[0-9]{1,4}".prop_map(String::into_bytes),
+            "[a-z]{1,5}".prop_map(String::into_bytes),
+            "[A-Z]{1,3}".prop_map(String::into_bytes),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 4000, ..ProptestConfig::default() })]
+
+        /// A line with stretches replaced by random pieces, at any byte.
+        #[test]
+        fn nginx_error_agrees_on_mutated_bytes(
+            which in 0..NGX_ERROR.len(),
+            edits in proptest::collection::vec(
+                (0usize..400, 0usize..30, proptest::collection::vec(piece(), 0..5)),
+                1..4,
+            ),
+        ) {
+            let mut line = NGX_ERROR[which].to_vec();
+            for (at, cut, insert) in edits {
+                let at = at.min(line.len());
+                let end = (at + cut).min(line.len());
+                line.splice(at..end, insert.concat());
+            }
+            accepts("nginx_error", &line);
+        }
     }
 }

@@ -42,7 +42,9 @@ fn cases() -> Vec<(&'static str, Vec<std::path::PathBuf>)> {
         v.sort();
         v
     };
-    let samples = |sub: &str| -> Vec<std::path::PathBuf> {
+    // Under each sample host, `<sub>/<prefix>*` files, or `<sub>*` files beside a
+    // `<sub>.log`.
+    let samples = |sub: &str, prefix: &str| -> Vec<std::path::PathBuf> {
         let mut v = Vec::new();
         for s in in_dir(root().join("samples")) {
             let logs = s.join("logs");
@@ -54,7 +56,7 @@ fn cases() -> Vec<(&'static str, Vec<std::path::PathBuf>)> {
                 if d.is_dir() {
                     v.extend(in_dir(d).into_iter().filter(|p| {
                         p.file_name()
-                            .is_some_and(|n| n.to_string_lossy().starts_with("access"))
+                            .is_some_and(|n| n.to_string_lossy().starts_with(prefix))
                     }));
                 } else if host.join(format!("{sub}.log")).exists() {
                     for p in in_dir(host.clone()) {
@@ -70,14 +72,22 @@ fn cases() -> Vec<(&'static str, Vec<std::path::PathBuf>)> {
         v
     };
     let mut haproxy = in_dir(corpus("haproxy"));
-    haproxy.extend(samples("haproxy"));
+    haproxy.extend(samples("haproxy", "access"));
     let mut nginx = in_dir(corpus("nginx_access"));
     nginx.extend(in_dir(corpus("apache_access")));
-    nginx.extend(samples("nginx"));
+    nginx.extend(samples("nginx", "access"));
+    let mut nginx_error = in_dir(corpus("nginx_error"));
+    nginx_error.extend(
+        in_dir(corpus("enospc_app"))
+            .into_iter()
+            .filter(|p| p.to_string_lossy().contains("nginx")),
+    );
+    nginx_error.extend(samples("nginx", "error"));
     vec![
         ("haproxy_http", haproxy),
         ("nginx_access", nginx),
         ("aws_alb", in_dir(corpus("aws_alb"))),
+        ("nginx_error", nginx_error),
     ]
 }
 
@@ -183,6 +193,113 @@ fn tokenizers_agree_on_edge_lines() {
             "accepted: {l}"
         );
     }
+    // nginx_error: (line, accepted?) — the lazy message against the suffix's choices.
+    let error = reg.get("nginx_error").unwrap();
+    let h = "2026/11/21 05:24:25 [error] 3458#3458: ";
+    let err_lines: Vec<(String, bool)> = [
+        // the common shapes
+        (r#"*23 upstream timed out (110: Connection timed out) while reading response header from upstream, client: ::1, server: shop.example.test, request: "GET /slow/report?range=30d HTTP/1.1", upstream: "http://127.0.0.1:18083/slow/report?range=30d", host: "shop.example.test""#, true),
+        (r#"*5 open() "/x/favicon.ico" failed (2: No such file or directory), client: 127.0.0.1, server: localhost, request: "GET /favicon.ico HTTP/1.1", host: "localhost:8080", referrer: "http://localhost:8080/""#, true),
+        ("*1 client 127.0.0.1 closed keepalive connection", true),
+        ("signal 3 (SIGQUIT) received from 15930, shutting down", true),
+        ("gracefully shutting down", true),
+        (r#"*9 no live upstreams while connecting to upstream, client: 10.0.0.1, server: _, request: "POST /api HTTP/2.0", subrequest: "/auth", upstream: "fastcgi://unix:/run/php.sock:", host: "a""#, true),
+        (r#"*9 x, client: 10.0.0.1, server: s, request: "GET / HTTP/1.1", upstream: "app_pool", host: "a""#, true),
+        (r#"*9 x, client: 10.0.0.1, server: s, request: "GET / HTTP/1.1", upstream: "HTTP://a/b", host: "a""#, true),
+        (r#"*9 x, client: 10.0.0.1, server: s, request: "GET / HTTP/1.1", upstream: "http://[::1]:80/b""#, true),
+        // the message holds `, client: ` text: the first `,` that S fits wins
+        (r#"*7 upstream said ", client: evil", client: 1.2.3.4, server: s, request: "GET / HTTP/1.1", host: "h""#, true),
+        (r#"*7 a, b, client: c, client: d"#, true),
+        (r#"*7 a, server: x, client: y"#, true),
+        // request: without protocol, bad requests, a path holding `"`
+        (r#"*1 x, client: 1.2.3.4, server: s, request: "GET /a", host: "h""#, true),
+        (r#"*1 x, client: 1.2.3.4, server: s, request: "GET /a" b""#, true),
+        (r#"*1 x, client: 1.2.3.4, server: s, request: "GET /a"b HTTP/1.1", host: "h""#, true),
+        (r#"*1 x, client: 1.2.3.4, server: s, request: "GET /a"b"c", host: "h""#, true),
+        (r#"*1 x, client: 1.2.3.4, server: s, request: "-""#, true),
+        (r#"*1 x, client: 1.2.3.4, server: s, request: "get /a HTTP/1.1""#, true),
+        (r#"*1 x, client: 1.2.3.4, server: s, request: "GET""#, true),
+        (r#"*1 x, client: 1.2.3.4, server: s, request: "GET ""#, true),
+        (r#"*1 x, client: 1.2.3.4, server: s, request: "GET  /a HTTP/1.1""#, true),
+        (r#"*1 x, client: 1.2.3.4, server: s, request: "GET /a HTTP/1.1"#, true),
+        (r#"*1 x, client: 1.2.3.4, server: s, request: "GET /a HTTP/1.1", host: "h"#, true),
+        (r#"*1 x, request: "GET /a, host: "h""#, true),
+        (r#"*1 x, request: "GET /a", host: "h", upstream: "u""#, true),
+        ("*1 x, client: 1.2.3.4, server: s, request: \"GET\t/a HTTP/1.1\"", true),
+        ("*1 x, client: 1.2.3.4, server: s, request: \"GET /a\tHTTP/1.1\"", true),
+        // missing fields, fields out of order, a trailing `,`, empty values, `"` inside
+        (r#"*1 x, server: s, host: "h""#, true),
+        (r#"*1 x, host: "h", client: 1.2.3.4"#, true),
+        (r#"*1 x, referrer: "r", host: "h""#, true),
+        (r#"*1 x, client: 1.2.3.4,"#, true),
+        (r#"*1 x,"#, true),
+        (",", true),
+        (r#"*1 x, client: , server: , request: "", subrequest: "", upstream: "", host: "", referrer: """#, true),
+        (r#"*1 x, client: 1.2"3, server: a"b, request: "GET /a HTTP/1.1", host: "h""#, true),
+        (r#"*1 x, host: "a"b""#, true),
+        (r#"*1 x, host: "a", host: "b""#, true),
+        (r#"*1 x, upstream: "http://a/b""#, true),
+        (r#"*1 x, upstream: "http:/a""#, true),
+        (r#"*1 x, upstream: "unterminated"#, true),
+        // whitespace: trailing, tabs, line breaks (`.` is not `\n`, `[^,]` is)
+        (r#"*1 x, client: 1.2.3.4, host: "h"  "#, true),
+        ("*1 x, client: 1.2.3.4, host: \"h\" \t\r\n", true),
+        ("*1 x, client: 1.2.3.4\t, server: s", true),
+        ("*1 x, client: 1.2.3.4 \n", true),
+        ("*1 x, client: a\nb", true),
+        ("*1 x\n, client: a", false),
+        ("*1 x\ny, client: a", false),
+        ("*1 x, client: a, host: \"h\"\nz", false),
+        ("*1 ", true),
+        ("*1 \n", true),
+        ("   ", true),
+        ("", true),
+        // the connection: absent, malformed
+        ("*x oops", true),
+        ("* 1 oops", true),
+        ("*1oops", true),
+        ("*1  two spaces", true),
+    ]
+    .into_iter()
+    .map(|(tail, ok)| (format!("{h}{tail}"), ok))
+    .chain([
+        // past the tokenizer's budget: it may decline, but must agree if it does not
+        (format!("{h}*1 x{}, client: end", ", client: a".repeat(200)), false),
+        (format!("{h}*1 x{}z", ", host: \"a\", client: b".repeat(100)), false),
+        (format!("{h}*1 x, request: \"GET /{} HTTP/1.1\"", "a\"".repeat(300)), true),
+        (format!("{h}*1 x{}", ", request: \"GET /a\"b\"c\"".repeat(50)), false),
+    ])
+    .chain(
+        [
+            // heads the regex does not take: the tokenizer must not either
+            ("2026/11/21 05:24:25 [Error] 3458#3458: x", false),
+            ("2026/11/21 05:24:25 [error] 3458: x", false),
+            ("2026/11/21 05:24:25 [error] 3458#3458 x", false),
+            ("26/11/21 05:24:25 [error] 3458#3458: x", false),
+            ("2026/11/21 05:24:25 [] 3458#3458: x", false),
+            ("2026/11/21 05:24:25 [error] #3458: x", false),
+            ("2026/11/21 05:24:25 [error] 3458#3458:", false),
+        ]
+        .into_iter()
+        .map(|(l, ok)| (l.to_string(), ok)),
+    )
+    .collect();
+    for (l, should_accept) in &err_lines {
+        let (fast, regex) = error.fast_vs_regex(0, l).unwrap();
+        if let Some(fast) = fast {
+            assert_eq!(fast, regex, "{l:?}");
+            assert!(
+                !regex.is_empty(),
+                "accepted a line the regex rejects: {l:?}"
+            );
+        }
+        if *should_accept {
+            assert!(
+                error.fast_vs_regex(0, l).unwrap().0.is_some(),
+                "accepted: {l:?}"
+            );
+        }
+    }
 }
 
 /// Pieces the generated lines are made of: real field shapes and the bytes that sit at
@@ -206,6 +323,17 @@ fn piece() -> impl Strategy<Value = String> {
         Just("é".to_string()),
         Just("HTTP/1.1".to_string()),
         Just("GET".to_string()),
+        Just("\n".to_string()),
+        Just("*".to_string()),
+        Just(", ".to_string()),
+        Just(", client: ".to_string()),
+        Just(", server: ".to_string()),
+        Just(", request: \"".to_string()),
+        Just(", subrequest: \"".to_string()),
+        Just(", upstream: \"".to_string()),
+        Just(", host: \"".to_string()),
+        Just(", referrer: \"".to_string()),
+        Just("http://".to_string()),
         "[0-9]{1,4}",
         "[a-z]{1,5}",
         "[A-Z][a-z]{2}",
@@ -218,7 +346,7 @@ proptest! {
     /// A real line with a stretch replaced by random pieces.
     #[test]
     fn tokenizers_agree_on_mutated_lines(
-        which in 0usize..7,
+        which in 0usize..10,
         at in 0usize..700,
         cut in 0usize..40,
         insert in proptest::collection::vec(piece(), 0..6),
@@ -231,6 +359,9 @@ proptest! {
             ("aws_alb", r#"https 2018-07-02T22:23:00.186641Z app/my-loadbalancer/50dc6c495c0c9188 192.168.131.39:2817 10.0.0.1:80 0.086 0.048 0.037 200 200 0 57 "GET https://www.example.com:443/ HTTP/1.1" "curl/7.46.0" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 arn:aws:elasticloadbalancing:us-east-2:123456789012:targetgroup/my-targets/73e2d6bc24d8a067 "Root=1-58337281-1d84f3d73c47ec4e58577259" "www.example.com" "arn:aws:acm:us-east-2:123456789012:certificate/12345678-1234-1234-1234-123456789012" 1 2018-07-02T22:22:48.364000Z "authenticate,forward" "-" "-" "10.0.0.1:80" "200" "-" "-" TID_1234"#),
             ("aws_alb", r#"http 2018-11-30T22:23:00.186641Z app/my-loadbalancer/50dc6c495c0c9188 [fe80::202:b3ff:fe1e:8329]:443 - 0.000 0.001 -1 502 - 34 366 "- - - " "agent \"x\" y" - - arn:aws:elasticloadbalancing:us-east-2:1:targetgroup/tg/73e2 "Root=1-5" "-" "-" - 2018-11-30T22:22:48.364000Z "forward" "-" "LambdaInvalidResponse""#),
             ("aws_alb", r#"h2 2018-07-02T22:23:00.186641Z app/lb/50dc 10.0.0.9:2817 [2001:db8::1]:80 0.001 0.002 0.003 503 503 1 2 "POST /p?q="x" HTTP/2.0" "ua" c p arn:aws:x:targetgroup/a "t" "d" "c" -1 2018-07-02T22:22:48Z "waf" "-" "-" "a" "b" "c" "d" x y"#),
+            ("nginx_error", r#"2026/11/21 05:24:25 [error] 3458#3458: *23 upstream timed out (110: Connection timed out) while reading response header from upstream, client: ::1, server: shop.example.test, request: "GET /slow/report?range=30d HTTP/1.1", upstream: "http://127.0.0.1:18083/slow/report?range=30d", host: "shop.example.test""#),
+            ("nginx_error", r#"2016/10/25 14:49:34 [error] 54053#0: *1 open() "/x/favicon.ico" failed (2: No such file or directory), client: 127.0.0.1, server: localhost, request: "GET /favicon.ico HTTP/1.1", subrequest: "/auth", upstream: "fastcgi://unix:/run/php.sock:", host: "localhost:8080", referrer: "http://localhost:8080/""#),
+            ("nginx_error", r#"2026/11/21 05:26:58 [notice] 3456#3456: signal 3 (SIGQUIT) received from 15930, shutting down"#),
         ];
         let (id, line) = base[which];
         let at = at.min(line.len());
