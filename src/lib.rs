@@ -127,6 +127,7 @@ pub fn read<E: Send>(
         max_depth: cfg.max_depth,
         reorder_window: cfg.reorder_window,
         reorder_max: 10_000,
+        client_budget: impact::ClientBudget::new(impact::CLIENT_SET_BUDGET),
         since: cfg.since,
         until: cfg.until,
         forward_requests,
@@ -157,6 +158,7 @@ pub fn read<E: Send>(
             registry: opts.registry.clone(),
             forward_requests: false,
             rejects: None,
+            client_budget: impact::ClientBudget::new(impact::CLIENT_SET_BUDGET),
             ..opts
         };
         let first = pass(cfg, files, quiet, &|_| None, |_| Ok::<(), E>(()))?;

@@ -187,6 +187,8 @@ pub struct ScanOptions {
     pub max_depth: usize,
     pub reorder_window: Nanos,
     pub reorder_max: usize,
+    /// The budget the sources' distinct-client sets share (their granule doubles past it).
+    pub client_budget: Arc<crate::impact::ClientBudget>,
     pub since: Option<Nanos>,
     pub until: Option<Nanos>,
     /// Pass request events on (events command) or only count them (timeline).
@@ -795,7 +797,7 @@ pub fn scan(
         pending: None,
         sorting: None,
         line_no: 0,
-        buckets: Buckets::default(),
+        buckets: Buckets::sharing(opts.client_budget.clone()),
         stats: SourceStats {
             input: p.input.name.clone(),
             format: p

@@ -3,12 +3,14 @@
 //! Memory: the buckets grow with the time span and the number of servers, not with the
 //! input's size. The distinct-client sets would grow with span × clients seen per
 //! second, so they are kept per *granule* of seconds: one second while they fit
-//! [`CLIENT_SET_BUDGET`], and twice as long each time they outgrow it (neighbouring sets
+//! [`CLIENT_SET_BUDGET`] (one budget for all the sources read at once), and twice as long each time they outgrow it (neighbouring sets
 //! united). Counts stay exact over whole granules; a window's edges are widened to the
 //! granule, which the figures report (`clients_granule_s`).
 
 use std::collections::HashMap;
 use std::hash::BuildHasher;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 use rustc_hash::{FxBuildHasher, FxHashMap};
 
@@ -21,10 +23,35 @@ use crate::time::NANOS_PER_SEC;
 pub const LATENCY_BINS: usize = 48;
 const LATENCY_GROWTH: f64 = 1.4;
 
-/// Bytes the client sets may take before their granule doubles.
-pub const CLIENT_SET_BUDGET: usize = 24 << 20;
+/// Heap bytes the client sets of a run may take before granules double.
+pub const CLIENT_SET_BUDGET: usize = 32 << 20;
 /// Client insertions between two checks of the sets' size.
 const CLIENT_CHECK_EVERY: u32 = 1 << 18;
+
+/// A budget for client sets shared by the sources read at once.
+#[derive(Debug)]
+pub struct ClientBudget {
+    limit: usize,
+    used: AtomicUsize,
+}
+
+impl ClientBudget {
+    pub fn new(limit: usize) -> Arc<ClientBudget> {
+        Arc::new(ClientBudget {
+            limit,
+            used: AtomicUsize::new(0),
+        })
+    }
+
+    /// A table that held `was` bytes now holds `now`: the total of all tables.
+    fn report(&self, was: usize, now: usize) -> usize {
+        if now >= was {
+            self.used.fetch_add(now - was, Ordering::Relaxed) + (now - was)
+        } else {
+            self.used.fetch_sub(was - now, Ordering::Relaxed) - (was - now)
+        }
+    }
+}
 
 /// Interned names: small ids in bucket keys and client sets. Each name is stored once,
 /// in one arena (a client table of 300k addresses is a few MB).
@@ -228,11 +255,43 @@ pub struct Buckets {
     client_granule: i64,
     /// Client insertions since the sets' size was last checked.
     client_adds: u32,
+    /// The budget this table's client sets draw on, shared with the other sources of
+    /// the run (`None`: a budget of its own, [`CLIENT_SET_BUDGET`]).
+    shared: Option<Arc<ClientBudget>>,
+    /// Bytes of the shared budget this table last said it holds.
+    reported: usize,
     /// Requests per tier that named a server (the load-balancer view).
     pub with_server: FxHashMap<u32, u64>,
 }
 
 impl Buckets {
+    /// A table whose client sets draw on `budget` with the run's other sources.
+    pub fn sharing(budget: Arc<ClientBudget>) -> Buckets {
+        Buckets {
+            shared: Some(budget),
+            ..Buckets::default()
+        }
+    }
+
+    /// After a size check: says how much this table holds, and coarsens it while the
+    /// sources together hold more than the budget (the busiest check most often, so
+    /// they coarsen first). A table of its own is held to the budget alone.
+    fn check_clients(&mut self) {
+        let Some(shared) = self.shared.clone() else {
+            self.fit_clients(CLIENT_SET_BUDGET);
+            return;
+        };
+        loop {
+            let mine = self.client_set_bytes();
+            let total = shared.report(self.reported, mine);
+            self.reported = mine;
+            if total <= shared.limit || self.clients_by_granule.len() <= 1 {
+                return;
+            }
+            self.coarsen_to(self.granule() * 2);
+        }
+    }
+
     /// Folds one request event in.
     pub fn add(&mut self, tier: &str, ts: Nanos, r: &RequestRef<'_>) {
         let key = BucketKey {
@@ -257,7 +316,7 @@ impl Buckets {
             self.client_adds += 1;
             if self.client_adds >= CLIENT_CHECK_EVERY {
                 self.client_adds = 0;
-                self.fit_clients(CLIENT_SET_BUDGET);
+                self.check_clients();
             }
         }
         self.map.entry(key).or_default().add(ts, r);
@@ -268,12 +327,19 @@ impl Buckets {
         self.client_granule.max(1)
     }
 
-    /// Heap bytes the client sets hold (about).
+    /// Heap bytes the client sets hold (about: each container's values with the slack
+    /// of a growing vector, plus its own header and the allocator's).
     pub fn client_set_bytes(&self) -> usize {
-        const PER_SET: usize = 2 * std::mem::size_of::<RoaringBitmap>() + 32;
+        fn heap(b: &RoaringBitmap) -> usize {
+            let st = b.statistics();
+            let values = st.n_bytes_array_containers * 3 / 2
+                + st.n_bytes_run_containers * 3 / 2
+                + st.n_bytes_bitset_containers;
+            std::mem::size_of::<RoaringBitmap>() + st.n_containers as usize * 64 + values as usize
+        }
         self.clients_by_granule
             .values()
-            .map(|s| PER_SET + s.seen.serialized_size() + s.failed.serialized_size())
+            .map(|s| 48 + heap(&s.seen) + heap(&s.failed))
             .sum()
     }
 
@@ -303,6 +369,9 @@ impl Buckets {
 
     /// Adds another table: names re-interned, counts added, client sets united.
     pub fn merge(&mut self, other: Buckets) {
+        if let Some(shared) = &other.shared {
+            shared.report(other.reported, 0);
+        }
         let remap = |from: &Interner, to: &mut Interner| -> Vec<u32> {
             (0..from.len() as u32)
                 .map(|i| to.id(from.name(i)))
@@ -340,7 +409,7 @@ impl Buckets {
             mine.seen |= &sets.seen;
             mine.failed |= &sets.failed;
         }
-        self.fit_clients(CLIENT_SET_BUDGET);
+        self.check_clients();
     }
 
     /// Distinct clients of a tier over [from, to] (seconds): all, and those with a failure.
@@ -481,6 +550,49 @@ mod tests {
         let id = fine.clients.id("10.0.0.7");
         assert_eq!(fine.clients.name(id), "10.0.0.7");
         assert_eq!(fine.clients.len(), 201);
+    }
+
+    #[test]
+    fn sources_read_at_once_share_one_client_budget() {
+        let fill = |b: &mut Buckets, offset: u32| {
+            for s in 0..600i64 {
+                for c in 0..100u32 {
+                    let client = format!("c{}", offset + (s as u32 * 13 + c) % 5_000);
+                    let r = RequestRef {
+                        client: Some(client.as_str().into()),
+                        ..req(200, "a", "x", false)
+                    };
+                    b.add("t", s * NANOS_PER_SEC, &r);
+                }
+            }
+            b.check_clients();
+        };
+        let alone = {
+            let mut b = Buckets::default();
+            fill(&mut b, 0);
+            b.client_set_bytes()
+        };
+        let budget = ClientBudget::new(alone);
+        let (mut x, mut y) = (
+            Buckets::sharing(budget.clone()),
+            Buckets::sharing(budget.clone()),
+        );
+        fill(&mut x, 0);
+        fill(&mut y, 100_000);
+        x.check_clients(); // each source checks again as it reads on
+        assert!(x.granule() > 1 && y.granule() > 1);
+        let held = x.client_set_bytes() + y.client_set_bytes();
+        assert!(held <= alone, "{held} > {alone}");
+        assert_eq!(budget.used.load(Ordering::Relaxed), held);
+        let mut all = Buckets::default();
+        all.merge(x);
+        all.merge(y);
+        assert_eq!(
+            budget.used.load(Ordering::Relaxed),
+            0,
+            "merged tables give it back"
+        );
+        assert_eq!(all.clients_between(0, 0, 599).0, 10_000);
     }
 
     #[test]

@@ -9,4 +9,4 @@ pub mod analysis;
 pub mod buckets;
 
 pub use analysis::{analyse, Analysis, Thresholds, Window, WindowSignal};
-pub use buckets::{Bucket, BucketKey, Buckets};
+pub use buckets::{Bucket, BucketKey, Buckets, ClientBudget, CLIENT_SET_BUDGET};
