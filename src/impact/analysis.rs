@@ -114,7 +114,15 @@ pub struct Analysis {
     pub windows: Vec<Window>,
     pub baseline: Baseline,
     pub spans: Vec<Span>,
+    /// What the analysis had to leave out or change to stay bounded, for the user.
+    pub notes: Vec<String>,
 }
+
+/// Requests further than this from the rest of their tier's traffic are set aside: one
+/// line stamped 1910 among a day of 2024 would stretch the windows over a century.
+pub const MAX_GAP_S: i64 = 30 * 86_400;
+/// The most windows an analysis uses; a longer span gets longer windows.
+pub const MAX_WINDOWS: i64 = 200_000;
 
 impl Analysis {
     pub fn window_start(&self, i: usize) -> Nanos {
@@ -146,17 +154,51 @@ pub fn analyse(buckets: &Buckets, th: &Thresholds) -> PolarsResult<Analysis> {
     let Some(tier) = buckets.front_tier() else {
         return Ok(Analysis::default());
     };
-    let rows: Vec<_> = buckets.map.iter().filter(|(k, _)| k.tier == tier).collect();
+    let mut rows: Vec<_> = buckets.map.iter().filter(|(k, _)| k.tier == tier).collect();
+    rows.sort_unstable_by_key(|(k, _)| (k.second, k.backend, k.server));
+    let mut notes = Vec::new();
+    // The tier's traffic as runs with no gap over MAX_GAP_S: the busiest is analysed.
+    let (mut best, mut start, mut sum) = ((0, 0, 0u64), 0, 0u64);
+    for i in 0..=rows.len() {
+        let gap = i == rows.len() || (i > 0 && rows[i].0.second - rows[i - 1].0.second > MAX_GAP_S);
+        if gap && i > start {
+            if sum > best.2 || best.1 == best.0 {
+                best = (start, i, sum);
+            }
+            start = i;
+            sum = 0;
+        }
+        if i < rows.len() {
+            sum += rows[i].1.requests as u64;
+        }
+    }
+    if best.1 - best.0 < rows.len() {
+        let total: u64 = rows.iter().map(|(_, b)| b.requests as u64).sum();
+        notes.push(format!(
+            "{} request(s) stamped more than {} days away from the rest of their traffic were set aside (not in the windows or figures)",
+            total - best.2,
+            MAX_GAP_S / 86_400
+        ));
+        rows = rows[best.0..best.1].to_vec();
+    }
     let (Some(lo), Some(hi)) = (
-        rows.iter().map(|(k, _)| k.second).min(),
-        rows.iter().map(|(k, _)| k.second).max(),
+        rows.first().map(|(k, _)| k.second),
+        rows.last().map(|(k, _)| k.second),
     ) else {
         return Ok(Analysis::default());
     };
-    let w = th
+    let mut w = th
         .window_s
         .unwrap_or_else(|| auto_window(hi - lo + 1))
         .max(1);
+    let fit = (hi - lo + MAX_WINDOWS) / MAX_WINDOWS; // ceil((hi - lo + 1) / MAX_WINDOWS)
+    if w < fit {
+        let longer = WINDOWS.iter().copied().find(|x| *x >= fit).unwrap_or(fit);
+        notes.push(format!(
+            "windows of {w} s would be more than {MAX_WINDOWS} over this span: {longer} s used"
+        ));
+        w = longer;
+    }
 
     // The bucket table as a frame: one row per (second, pool, server).
     let df = DataFrame::new_infer_height(vec![
@@ -312,6 +354,7 @@ pub fn analyse(buckets: &Buckets, th: &Thresholds) -> PolarsResult<Analysis> {
         windows,
         baseline,
         spans,
+        notes,
     })
 }
 

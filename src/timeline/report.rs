@@ -16,12 +16,13 @@ pub struct Findings {
 impl Findings {
     /// Analyses the run's buckets and finds the incidents among the entries.
     pub fn new(
-        run: Run,
+        mut run: Run,
         mut entries: Vec<Entry>,
         th: &Thresholds,
         detect_after_windows: i64,
     ) -> anyhow::Result<Findings> {
         let analysis = analyse(&run.buckets, th)?;
+        run.warnings.extend(analysis.notes.iter().cloned());
         // Streams that fell silent while others went on join the timeline, in order.
         entries.extend(super::silences(&run.sources));
         entries.sort_by_key(|e| e.ts);

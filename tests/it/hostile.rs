@@ -858,3 +858,54 @@ fn fuzz_regressions_replay() {
     }
     assert!(replayed > 0, "nothing to replay in {}", dir.display());
 }
+
+/// nginx access lines, one a second from `start` (seconds after 2024-04-04T00:00:00Z).
+fn nginx_lines(start: i64, n: i64) -> String {
+    (0..n)
+        .map(|i| {
+            let t = chrono::DateTime::from_timestamp(1_712_188_800 + start + i, 0).unwrap();
+            format!(
+                "10.0.0.{} - - [{}] \"GET /a HTTP/1.1\" 200 12 \"-\" \"curl/8\"\n",
+                i % 200,
+                t.format("%d/%b/%Y:%H:%M:%S +0000")
+            )
+        })
+        .collect()
+}
+
+/// One request stamped 1910 among a day's traffic must not stretch the analysis over a
+/// century of windows (with `--window 1s`, billions of them): it is set aside, and said.
+#[test]
+fn a_request_stamped_a_century_off_is_set_aside_not_analysed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = nginx_lines(0, 600);
+    log.push_str(
+        "10.0.0.9 - - [04/Apr/1910:00:00:00 +0000] \"GET /old HTTP/1.1\" 200 1 \"-\" \"-\"\n",
+    );
+    let path = write(dir.path(), "access.log", log.as_bytes());
+    let o = timeline(&["--window", "1s", path.to_str().unwrap()]);
+    assert_eq!(o.code, 0, "{}", o.err);
+    assert_eq!(o.counts("access.log"), (601, 601, 0));
+    assert!(
+        o.err.contains("1 request(s) stamped more than 30 days away from the rest of their traffic were set aside"),
+        "{}",
+        o.err
+    );
+    assert_eq!(o.v["analysis"]["window_s"], 1);
+
+    // traffic that keeps coming back within 30 days spans months: longer windows, said
+    let mut log = String::new();
+    for day in [0, 28, 56] {
+        log.push_str(&nginx_lines(day * 86_400, 60));
+    }
+    let path = write(dir.path(), "months.log", log.as_bytes());
+    let o = timeline(&["--window", "1s", path.to_str().unwrap()]);
+    assert_eq!(o.code, 0, "{}", o.err);
+    assert!(
+        o.err
+            .contains("windows of 1 s would be more than 200000 over this span: 30 s used"),
+        "{}",
+        o.err
+    );
+    assert_eq!(o.v["analysis"]["window_s"], 30);
+}
