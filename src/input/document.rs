@@ -568,7 +568,11 @@ impl Builder<'_> {
     fn event(&mut self, ev: Event, mark: Marker) -> Result<(), String> {
         let line = self.line(&mark);
         match ev {
-            Event::DocumentStart => self.doc_line = line,
+            Event::DocumentStart => {
+                self.doc_line = line;
+                // Anchors belong to their document: a later one cannot refer to them.
+                self.anchors.clear();
+            }
             Event::DocumentEnd | Event::StreamEnd => {
                 let last = self.end_line(&mark);
                 self.close_item(last);
@@ -895,6 +899,21 @@ mod tests {
             chunks.last().unwrap().kind,
             ChunkKind::Unreadable { .. }
         ));
+    }
+
+    #[test]
+    fn a_yaml_alias_does_not_reach_into_an_earlier_document() {
+        let text = "---\n- {a: &secret [1, 2]}\n---\n- {b: *secret}\n";
+        let chunks = read(text.as_bytes(), Shape::Yaml);
+        assert_covers(&chunks, text);
+        let r = records(&chunks);
+        assert_eq!(r.len(), 2, "{chunks:#?}");
+        assert_eq!(r[0].2, json!({"a": [1, 2]}));
+        assert_ne!(
+            r[1].2["b"],
+            json!([1, 2]),
+            "alias resolved across documents"
+        );
     }
 
     #[test]
