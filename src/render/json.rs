@@ -130,7 +130,8 @@ struct TerminalSafe<F>(F);
 
 /// Bytes that start such a character in UTF-8 (a quick test before looking closer).
 fn may_be_hostile(s: &str) -> bool {
-    s.bytes().any(|b| matches!(b, 0x7f | 0xc2 | 0xd8 | 0xe2))
+    let b = s.as_bytes();
+    memchr::memchr3(0x7f, 0xc2, 0xd8, b).is_some() || memchr::memchr(0xe2, b).is_some()
 }
 
 macro_rules! forward {
