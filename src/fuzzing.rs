@@ -236,6 +236,7 @@ pub fn pipeline(data: &[u8]) {
         max_depth: MAX_JSON_DEPTH,
         reorder_window: 60_000_000_000,
         reorder_max: 10_000,
+        batch: crate::scan::BATCH,
         client_budget: crate::impact::ClientBudget::new(crate::impact::CLIENT_SET_BUDGET),
         since: None,
         until: None,

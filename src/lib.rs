@@ -88,6 +88,8 @@ impl Run {
 /// The built-in formats plus `--parsers DIR`.
 /// Events held for reordering, across all the sources of a run.
 const REORDER_BUDGET: usize = 40_000;
+/// Events per batch to the merge, across all the sources of a run (64 to 512 a source).
+const BATCH_BUDGET: usize = 8_192;
 
 pub fn load_registry(parsers: Option<&std::path::Path>) -> Result<Registry> {
     let mut reg = Registry::builtin().map_err(|e| anyhow!("built-in format definitions: {e}"))?;
@@ -127,6 +129,7 @@ pub fn read<E: Send>(
         max_depth: cfg.max_depth,
         reorder_window: cfg.reorder_window,
         reorder_max: 10_000,
+        batch: scan::BATCH,
         client_budget: impact::ClientBudget::new(impact::CLIENT_SET_BUDGET),
         since: cfg.since,
         until: cfg.until,
@@ -141,6 +144,7 @@ pub fn read<E: Send>(
     // directory of many files stays bounded. A source holding more than its share
     // releases its oldest early; what arrives later still keeps its true time (flagged).
     opts.reorder_max = (REORDER_BUDGET / inputs.len().max(1)).clamp(1_000, 10_000);
+    opts.batch = (BATCH_BUDGET / inputs.len().max(1)).clamp(64, scan::BATCH);
     let mut run = Run {
         damaged: !problems.is_empty(),
         warnings: problems,

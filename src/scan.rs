@@ -34,7 +34,7 @@ use crate::time::{
 
 /// Lines looked at to detect a source's format.
 const DETECT_LINES: usize = 200;
-/// Events per batch sent to the merge.
+/// Events per batch sent to the merge, at most (a run of many sources uses smaller ones).
 pub const BATCH: usize = 512;
 /// Examples of rejected lines kept per source for the summary.
 const REJECT_EXAMPLES: usize = 3;
@@ -187,6 +187,8 @@ pub struct ScanOptions {
     pub max_depth: usize,
     pub reorder_window: Nanos,
     pub reorder_max: usize,
+    /// Events per batch sent to the merge.
+    pub batch: usize,
     /// The budget the sources' distinct-client sets share (their granule doubles past it).
     pub client_budget: Arc<crate::impact::ClientBudget>,
     pub since: Option<Nanos>,
@@ -739,8 +741,8 @@ impl Scanner<'_> {
     }
 
     fn take_batch(&mut self) -> Option<Vec<Event>> {
-        (self.batch.len() >= BATCH)
-            .then(|| std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH)))
+        let n = self.opts.batch.max(1);
+        (self.batch.len() >= n).then(|| std::mem::replace(&mut self.batch, Vec::with_capacity(n)))
     }
 
     /// Sends on a document's events, in time order (ties: in line order).
@@ -793,7 +795,7 @@ pub fn scan(
         clock: SourceClock::new(clock),
         parser: LineParser::new(opts.registry.clone(), &p.detection),
         reorder: Reorder::new(opts.reorder_window, opts.reorder_max),
-        batch: Vec::with_capacity(BATCH),
+        batch: Vec::with_capacity(opts.batch.max(1)),
         pending: None,
         sorting: None,
         line_no: 0,

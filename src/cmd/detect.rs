@@ -20,6 +20,7 @@ pub fn run(args: DetectArgs) -> anyhow::Result<Exit> {
         max_depth: crate::format::MAX_JSON_DEPTH,
         reorder_window: 0,
         reorder_max: 1,
+        batch: crate::scan::BATCH,
         client_budget: crate::impact::ClientBudget::new(crate::impact::CLIENT_SET_BUDGET),
         since: None,
         until: None,
