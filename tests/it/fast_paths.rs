@@ -88,6 +88,7 @@ fn cases() -> Vec<(&'static str, Vec<std::path::PathBuf>)> {
         ("nginx_access", nginx),
         ("aws_alb", in_dir(corpus("aws_alb"))),
         ("nginx_error", nginx_error),
+        ("klog", in_dir(corpus("klog"))),
     ]
 }
 
@@ -145,6 +146,58 @@ fn tokenizers_agree_on_every_definition_sample() {
 
 /// Lines that stress the choice points: optional envelope and extra field, cut header
 /// blocks, requests without protocol or with a closing quote only, bad requests.
+#[test]
+fn klog_tokenizer_agrees_on_edge_lines() {
+    let f = REG.get("klog").unwrap();
+    let accepted = [
+        "I0404 22:00:01.123456 1 a.go:1] m",
+        "I0404 22:00:01.123456       1 a.go:1]m",
+        "I0404 22:00:01.123456 1 a.go:1]",
+        "I0404 22:00:01.123456 1 a.go:1] ",
+        "W0404 22:00:01.123456 1 a/b/c.go:10]  two spaces",
+        "F0404 22:00:01.123456 1 a.go:1] é \"quoted\" ] : [",
+        "2024-04-04T22:00:01Z I0404 22:00:01.123456 1 a.go:1] m",
+        "2024-04-04T22:00:01.5Z stdout P E0404 22:00:01.123456 1 a.go:1] m",
+        "2024-04-04T22:00:01.5+05:30 I0404 22:00:01.123456 1 a.go:1] m",
+        "2024-04-04T22:00:01-0700 I0404 22:00:01.123456 1 a.go:1] m",
+        "2024-04-04T22:00:01 I0404 22:00:01.123456 1 a.go:1] m",
+        "Apr 14 22:00:01 host kubelet[1]: I0404 22:00:01.123456 1 a.go:1] m",
+        "Apr  4 22:00:01.5 host k.u/b@e-x_1: I0404 22:00:01.123456 1 a.go:1] m",
+        "apr 4 22:00:01 host kubelet: I0404 22:00:01.123456 1 a.go:1] m",
+    ];
+    for l in accepted {
+        let (fast, regex) = f.fast_vs_regex(0, l).unwrap();
+        assert!(!regex.is_empty(), "the regex takes: {l}");
+        assert_eq!(fast.as_ref(), Some(&regex), "accepted, same fields: {l}");
+    }
+    // Lines at each choice point the regex may still take or refuse: agree or decline.
+    let edges = [
+        "I0404 22:00:01.12345 1 a.go:1] short fraction",
+        "I0404 22:00:01.123456 1 a.go] no line",
+        "I0404 22:00:01.123456 1 a:b.go:1] colon in file",
+        "I0404 22:00:01.123456 x a.go:1] no thread",
+        "X0404 22:00:01.123456 1 a.go:1] level",
+        "I0404 22:00:01.123456 1 a.go:1] m\nnext",
+        "2024-04-04T22:00:01.Z I0404 22:00:01.123456 1 a.go:1] dot without digits",
+        "2024-04-04T22:00:01+05: I0404 22:00:01.123456 1 a.go:1] cut zone",
+        "2024-04-04T22:00:01Z stdout X I0404 22:00:01.123456 1 a.go:1] bad tag",
+        "2024-04-04T22:00:01Z stdout F plain text",
+        "Apr 4  22:00:01 host p: I0404 22:00:01.123456 1 a.go:1] m",
+        "Apr 144 22:00:01 host p: I0404 22:00:01.123456 1 a.go:1] m",
+        "Apr 14 22:00:01 host p[x]: I0404 22:00:01.123456 1 a.go:1] m",
+        "Apr 14 22:00:01 host p[1] : I0404 22:00:01.123456 1 a.go:1] m",
+        "Apr 14 22:00:01 host p: plain text",
+        "Ab 14 22:00:01 host p: I0404 22:00:01.123456 1 a.go:1] m",
+        "",
+        "I",
+    ];
+    for l in edges {
+        if let Some((Some(fast), regex)) = f.fast_vs_regex(0, l) {
+            assert_eq!(fast, regex, "{l}");
+        }
+    }
+}
+
 #[test]
 fn tokenizers_agree_on_edge_lines() {
     let reg = &*REG;
@@ -334,6 +387,13 @@ fn piece() -> impl Strategy<Value = String> {
         Just(", host: \"".to_string()),
         Just(", referrer: \"".to_string()),
         Just("http://".to_string()),
+        Just("stdout F ".to_string()),
+        Just("I0404 ".to_string()),
+        Just(".123456".to_string()),
+        Just("Z".to_string()),
+        Just("T".to_string()),
+        Just(".".to_string()),
+        Just("go:".to_string()),
         "[0-9]{1,4}",
         "[a-z]{1,5}",
         "[A-Z][a-z]{2}",
@@ -346,7 +406,7 @@ proptest! {
     /// A real line with a stretch replaced by random pieces.
     #[test]
     fn tokenizers_agree_on_mutated_lines(
-        which in 0usize..10,
+        which in 0usize..15,
         at in 0usize..700,
         cut in 0usize..40,
         insert in proptest::collection::vec(piece(), 0..6),
@@ -362,6 +422,11 @@ proptest! {
             ("nginx_error", r#"2026/11/21 05:24:25 [error] 3458#3458: *23 upstream timed out (110: Connection timed out) while reading response header from upstream, client: ::1, server: shop.example.test, request: "GET /slow/report?range=30d HTTP/1.1", upstream: "http://127.0.0.1:18083/slow/report?range=30d", host: "shop.example.test""#),
             ("nginx_error", r#"2016/10/25 14:49:34 [error] 54053#0: *1 open() "/x/favicon.ico" failed (2: No such file or directory), client: 127.0.0.1, server: localhost, request: "GET /favicon.ico HTTP/1.1", subrequest: "/auth", upstream: "fastcgi://unix:/run/php.sock:", host: "localhost:8080", referrer: "http://localhost:8080/""#),
             ("nginx_error", r#"2026/11/21 05:26:58 [notice] 3456#3456: signal 3 (SIGQUIT) received from 15930, shutting down"#),
+            ("klog", r#"I0404 22:00:01.123456       1 leaderelection.go:258] successfully acquired lease kube-system/kube-controller-manager"#),
+            ("klog", r#"2024-04-04T22:00:01.123456789Z stderr F E0404 22:00:01.123456    12 reflector.go:138] failed to list *v1.Pod: Unauthorized"#),
+            ("klog", r#"2021-09-14T14:24:44.078+02:00 W0914 14:24:44.078476 1 x.go:1]no space"#),
+            ("klog", r#"Apr  4 22:00:01.123 node-1 kubelet[1234]: I0404 22:00:01.123456    1234 kubelet.go:2420] "SyncLoop ADD" source="api""#),
+            ("klog", r#"Sep 14 14:24:44 ip-10-0-1-2 hyperkube: F0914 14:24:44.078476   99 server.go:10] fatal"#),
         ];
         let (id, line) = base[which];
         let at = at.min(line.len());
