@@ -87,7 +87,7 @@ impl<'a> Record<'a> {
                 .name(name)
                 .map(|m| m.as_bytes())
                 .filter(|s| !s.is_empty())
-                .map(String::from_utf8_lossy),
+                .map(utf8),
             Record::Spans { names, .. } => names
                 .binary_search_by(|(n, _)| (*n).cmp(name))
                 .ok()
@@ -104,7 +104,7 @@ impl<'a> Record<'a> {
                 .get(group)
                 .map(|m| m.as_bytes())
                 .filter(|s| !s.is_empty())
-                .map(String::from_utf8_lossy),
+                .map(utf8),
             _ => None,
         }
     }
@@ -149,6 +149,15 @@ impl<'a> Record<'a> {
             }
             Record::Regex(_) | Record::Spans { .. } | Record::Delimited { .. } => None,
         }
+    }
+}
+
+/// A capture's text: borrowed when it is valid UTF-8 (std's check has an ASCII fast
+/// path that `from_utf8_lossy` lacks), else with replacement characters.
+fn utf8(b: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(b) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(b),
     }
 }
 
