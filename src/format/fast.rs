@@ -1164,6 +1164,168 @@ mod nginx_error {
 
 /// Tokenizers against their regexes on raw bytes (the integration tests can only hand
 /// them `&str`): invalid UTF-8 and control bytes, spans compared by position.
+/// klog (`parsers/klog.json`, pattern `klog`): `Lmmdd hh:mm:ss.uuuuuu thread file:line] msg`,
+/// bare, after a container-runtime stamp, or after a journalctl prefix.
+///
+/// The regex's choices are all decided by a byte: the optional prefix is the CRI stamp
+/// only when the line starts with a digit, the journal prefix only when it starts with
+/// three letters, and bare klog only when it starts with `[IWEF]` and a digit. So a
+/// prefix that matches but is followed by no klog line leaves the regex nothing else to
+/// try: the tokenizer declines and the regex fails too. Every run (`\d+`, `\S+`,
+/// `[\w./@-]+`, `[^\s:\]]+`) is followed by a byte it cannot contain, so only its
+/// longest length can fit.
+mod klog {
+    use super::*;
+
+    pub const FIELDS: &[&str] = &[
+        "cri_ts",
+        "journal_ts",
+        "host",
+        "program",
+        "pid",
+        "level",
+        "klog_ts",
+        "thread",
+        "file",
+        "line",
+        "msg",
+    ];
+    const CRI_TS: usize = 0;
+    const JOURNAL_TS: usize = 1;
+    const HOST: usize = 2;
+    const PROGRAM: usize = 3;
+    const PID: usize = 4;
+    const LEVEL: usize = 5;
+    const KLOG_TS: usize = 6;
+    const THREAD: usize = 7;
+    const FILE: usize = 8;
+    const LINE: usize = 9;
+    const MSG: usize = 10;
+
+    pub fn parse(b: &[u8], s: &mut Spans) -> bool {
+        body(b, s).is_some()
+    }
+
+    fn d(x: u8) -> bool {
+        x.is_ascii_digit()
+    }
+
+    /// `\d\d:\d\d:\d\d`
+    fn hms(c: &mut Cur<'_>) -> bool {
+        c.exactly(2, d) && c.lit(b':') && c.exactly(2, d) && c.lit(b':') && c.exactly(2, d)
+    }
+
+    /// `(?:\.\d+)?`: taken when a dot is followed by a digit (then all the digits).
+    fn fraction(c: &mut Cur<'_>) {
+        if c.peek() == Some(b'.') && c.at(1).is_some_and(d) {
+            c.i += 1;
+            c.run(d);
+        }
+    }
+
+    /// `\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?\ (?:(?:stdout|stderr)\ [FP]\ )?`
+    fn cri(c: &mut Cur<'_>, s: &mut Spans) -> Option<()> {
+        let t = c.i;
+        let ok = c.exactly(4, d)
+            && c.lit(b'-')
+            && c.exactly(2, d)
+            && c.lit(b'-')
+            && c.exactly(2, d)
+            && c.lit(b'T')
+            && hms(c);
+        ok.then_some(())?;
+        fraction(c);
+        // the zone: `Z`, or a sign, two digits, an optional colon, two digits
+        if c.peek() == Some(b'Z') {
+            c.i += 1;
+        } else if matches!(c.peek(), Some(b'+' | b'-')) {
+            let save = c.i;
+            c.i += 1;
+            // `:?` is taken when there; not taking it cannot help (digits would then have
+            // to start at the colon)
+            let ok = c.exactly(2, d) && {
+                c.lit(b':');
+                c.exactly(2, d)
+            };
+            if !ok {
+                c.i = save;
+            }
+        }
+        s[CRI_TS] = Span(t as u32, c.i as u32);
+        c.lit(b' ').then_some(())?;
+        let rest = &c.b[c.i..];
+        if (rest.starts_with(b"stdout ") || rest.starts_with(b"stderr "))
+            && matches!(rest.get(7), Some(b'F' | b'P'))
+            && rest.get(8) == Some(&b' ')
+        {
+            c.i += 9;
+        }
+        Some(())
+    }
+
+    /// `[A-Za-z]{3}\ [\ \d]?\d\ \d\d:\d\d:\d\d(?:\.\d+)?\ (\S+)\ ([\w./@-]+)(?:\[(\d+)\])?:\ `
+    fn journal(c: &mut Cur<'_>, s: &mut Spans) -> Option<()> {
+        let t = c.i;
+        (c.exactly(3, |x| x.is_ascii_alphabetic()) && c.lit(b' ')).then_some(())?;
+        // `[\ \d]?\d\ `: two bytes then a space, or one digit then a space
+        let (c1, c2, c3) = (c.at(0), c.at(1), c.at(2));
+        if c1.is_some_and(|x| x == b' ' || d(x)) && c2.is_some_and(d) && c3 == Some(b' ') {
+            c.i += 2;
+        } else if c1.is_some_and(d) && c2 == Some(b' ') {
+            c.i += 1;
+        } else {
+            return None;
+        }
+        (c.lit(b' ') && hms(c)).then_some(())?;
+        fraction(c);
+        s[JOURNAL_TS] = Span(t as u32, c.i as u32);
+        c.lit(b' ').then_some(())?;
+        s[HOST] = c.token_sp()?;
+        s[PROGRAM] =
+            c.run1(|x| x.is_ascii_alphanumeric() || matches!(x, b'_' | b'.' | b'/' | b'@' | b'-'))?;
+        if c.peek() == Some(b'[') {
+            // `(?:\[(\d+)\])?:`: taken exactly when `[digits]` is there (a `[` cannot be
+            // the colon that follows otherwise)
+            c.i += 1;
+            s[PID] = c.digits()?;
+            c.lit(b']').then_some(())?;
+        }
+        (c.lit(b':') && c.lit(b' ')).then_some(())
+    }
+
+    fn body(b: &[u8], s: &mut Spans) -> Option<()> {
+        let mut c = Cur { b, i: 0 };
+        match b.first() {
+            Some(x) if d(*x) => cri(&mut c, s)?,
+            Some(x) if x.is_ascii_alphabetic() && !b.get(1).is_some_and(|y| d(*y)) => {
+                journal(&mut c, s)?
+            }
+            _ => {}
+        }
+        // `([IWEF])(\d{4}\ \d\d:\d\d:\d\d\.\d{6})\ +(\d+)\ `
+        let l = c.i;
+        matches!(c.peek(), Some(b'I' | b'W' | b'E' | b'F')).then_some(())?;
+        c.i += 1;
+        s[LEVEL] = Span(l as u32, c.i as u32);
+        let t = c.i;
+        let ok = c.exactly(4, d) && c.lit(b' ') && hms(&mut c) && c.lit(b'.') && c.exactly(6, d);
+        ok.then_some(())?;
+        s[KLOG_TS] = Span(t as u32, c.i as u32);
+        c.run1(|x| x == b' ')?;
+        s[THREAD] = c.digits()?;
+        c.lit(b' ').then_some(())?;
+        // `([^\s:\]]+):(\d+)\]\ ?(.*)$`
+        s[FILE] = c.run1(|x| !is_space(x) && x != b':' && x != b']')?;
+        c.lit(b':').then_some(())?;
+        s[LINE] = c.digits()?;
+        c.lit(b']').then_some(())?;
+        c.lit(b' ');
+        s[MSG] = Span(c.i as u32, b.len() as u32);
+        // `.` does not match `\n`: a line holding one is the regex's.
+        memchr(b'\n', &b[c.i..]).is_none().then_some(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1276,180 +1438,5 @@ mod tests {
             }
             accepts("nginx_error", &line);
         }
-    }
-}
-
-/// klog (`parsers/klog.json`, pattern `klog`): `Lmmdd hh:mm:ss.uuuuuu thread file:line] msg`,
-/// bare, after a container-runtime stamp, or after a journalctl prefix.
-///
-/// The regex's choices are all decided by a byte: the optional prefix is the CRI stamp
-/// only when the line starts with a digit, the journal prefix only when it starts with
-/// three letters, and bare klog only when it starts with `[IWEF]` and a digit. So a
-/// prefix that matches but is followed by no klog line leaves the regex nothing else to
-/// try: the tokenizer declines and the regex fails too. Every run (`\d+`, `\S+`,
-/// `[\w./@-]+`, `[^\s:\]]+`) is followed by a byte it cannot contain, so only its
-/// longest length can fit.
-mod klog {
-    use super::*;
-
-    pub const FIELDS: &[&str] = &[
-        "cri_ts",
-        "journal_ts",
-        "host",
-        "program",
-        "pid",
-        "level",
-        "klog_ts",
-        "thread",
-        "file",
-        "line",
-        "msg",
-    ];
-    const CRI_TS: usize = 0;
-    const JOURNAL_TS: usize = 1;
-    const HOST: usize = 2;
-    const PROGRAM: usize = 3;
-    const PID: usize = 4;
-    const LEVEL: usize = 5;
-    const KLOG_TS: usize = 6;
-    const THREAD: usize = 7;
-    const FILE: usize = 8;
-    const LINE: usize = 9;
-    const MSG: usize = 10;
-
-    pub fn parse(b: &[u8], s: &mut Spans) -> bool {
-        body(b, s).is_some()
-    }
-
-    fn d(x: u8) -> bool {
-        x.is_ascii_digit()
-    }
-
-    /// `(?:\.\d+)?`: taken when a dot is followed by a digit (then all the digits).
-    fn fraction(c: &mut Cur<'_>) {
-        if c.peek() == Some(b'.') && c.at(1).is_some_and(d) {
-            c.i += 1;
-            c.run(d);
-        }
-    }
-
-    /// `\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?\ (?:(?:stdout|stderr)\ [FP]\ )?`
-    fn cri(c: &mut Cur<'_>, s: &mut Spans) -> Option<()> {
-        let t = c.i;
-        let ok = c.exactly(4, d)
-            && c.lit(b'-')
-            && c.exactly(2, d)
-            && c.lit(b'-')
-            && c.exactly(2, d)
-            && c.lit(b'T')
-            && c.exactly(2, d)
-            && c.lit(b':')
-            && c.exactly(2, d)
-            && c.lit(b':')
-            && c.exactly(2, d);
-        ok.then_some(())?;
-        fraction(c);
-        // the zone: `Z`, or a sign, two digits, an optional colon, two digits
-        if c.peek() == Some(b'Z') {
-            c.i += 1;
-        } else if matches!(c.peek(), Some(b'+' | b'-')) {
-            let save = c.i;
-            c.i += 1;
-            // `:?` is taken when there; not taking it cannot help (digits would then have
-            // to start at the colon)
-            let ok = c.exactly(2, d) && {
-                c.lit(b':');
-                c.exactly(2, d)
-            };
-            if !ok {
-                c.i = save;
-            }
-        }
-        s[CRI_TS] = Span(t as u32, c.i as u32);
-        c.lit(b' ').then_some(())?;
-        let rest = &c.b[c.i..];
-        if (rest.starts_with(b"stdout ") || rest.starts_with(b"stderr "))
-            && matches!(rest.get(7), Some(b'F' | b'P'))
-            && rest.get(8) == Some(&b' ')
-        {
-            c.i += 9;
-        }
-        Some(())
-    }
-
-    /// `[A-Za-z]{3}\ [\ \d]?\d\ \d\d:\d\d:\d\d(?:\.\d+)?\ (\S+)\ ([\w./@-]+)(?:\[(\d+)\])?:\ `
-    fn journal(c: &mut Cur<'_>, s: &mut Spans) -> Option<()> {
-        let t = c.i;
-        (c.exactly(3, |x| x.is_ascii_alphabetic()) && c.lit(b' ')).then_some(())?;
-        // `[\ \d]?\d\ `: two bytes then a space, or one digit then a space
-        let (c1, c2, c3) = (c.at(0), c.at(1), c.at(2));
-        if c1.is_some_and(|x| x == b' ' || d(x)) && c2.is_some_and(d) && c3 == Some(b' ') {
-            c.i += 2;
-        } else if c1.is_some_and(d) && c2 == Some(b' ') {
-            c.i += 1;
-        } else {
-            return None;
-        }
-        let ok = c.lit(b' ')
-            && c.exactly(2, d)
-            && c.lit(b':')
-            && c.exactly(2, d)
-            && c.lit(b':')
-            && c.exactly(2, d);
-        ok.then_some(())?;
-        fraction(c);
-        s[JOURNAL_TS] = Span(t as u32, c.i as u32);
-        c.lit(b' ').then_some(())?;
-        s[HOST] = c.token_sp()?;
-        s[PROGRAM] =
-            c.run1(|x| x.is_ascii_alphanumeric() || matches!(x, b'_' | b'.' | b'/' | b'@' | b'-'))?;
-        if c.peek() == Some(b'[') {
-            // `(?:\[(\d+)\])?:`: taken exactly when `[digits]` is there (a `[` cannot be
-            // the colon that follows otherwise)
-            c.i += 1;
-            s[PID] = c.digits()?;
-            c.lit(b']').then_some(())?;
-        }
-        (c.lit(b':') && c.lit(b' ')).then_some(())
-    }
-
-    fn body(b: &[u8], s: &mut Spans) -> Option<()> {
-        let mut c = Cur { b, i: 0 };
-        match b.first() {
-            Some(x) if d(*x) => cri(&mut c, s)?,
-            Some(x) if x.is_ascii_alphabetic() && !b.get(1).is_some_and(|y| d(*y)) => {
-                journal(&mut c, s)?
-            }
-            _ => {}
-        }
-        // `([IWEF])(\d{4}\ \d\d:\d\d:\d\d\.\d{6})\ +(\d+)\ `
-        let l = c.i;
-        matches!(c.peek(), Some(b'I' | b'W' | b'E' | b'F')).then_some(())?;
-        c.i += 1;
-        s[LEVEL] = Span(l as u32, c.i as u32);
-        let t = c.i;
-        let ok = c.exactly(4, d)
-            && c.lit(b' ')
-            && c.exactly(2, d)
-            && c.lit(b':')
-            && c.exactly(2, d)
-            && c.lit(b':')
-            && c.exactly(2, d)
-            && c.lit(b'.')
-            && c.exactly(6, d);
-        ok.then_some(())?;
-        s[KLOG_TS] = Span(t as u32, c.i as u32);
-        c.run1(|x| x == b' ')?;
-        s[THREAD] = c.digits()?;
-        c.lit(b' ').then_some(())?;
-        // `([^\s:\]]+):(\d+)\]\ ?(.*)$`
-        s[FILE] = c.run1(|x| !is_space(x) && x != b':' && x != b']')?;
-        c.lit(b':').then_some(())?;
-        s[LINE] = c.digits()?;
-        c.lit(b']').then_some(())?;
-        c.lit(b' ');
-        s[MSG] = Span(c.i as u32, b.len() as u32);
-        // `.` does not match `\n`: a line holding one is the regex's.
-        memchr(b'\n', &b[c.i..]).is_none().then_some(())
     }
 }
