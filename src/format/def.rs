@@ -71,7 +71,7 @@ pub struct PatternDef {
     #[serde(default)]
     pub regex: Option<Lines>,
     /// `regex` kind: a built-in tokenizer that finds the same fields without the regex
-    /// engine (`haproxy_http`, `nginx_combined`, `aws_alb`, `nginx_error`, `klog`; see
+    /// engine (`haproxy_http`, `nginx_combined`, `aws_alb`, `nginx_error`, `klog`, `traefik`; see
     /// `src/format/fast.rs`). It must name exactly the regex's captures; on a line it does
     /// not understand, the regex decides.
     #[serde(default)]

@@ -62,6 +62,11 @@ pub static FAST_PATHS: &[FastPath] = &[
         parse: alb::parse,
     },
     FastPath {
+        name: "traefik",
+        fields: traefik::FIELDS,
+        parse: traefik::parse,
+    },
+    FastPath {
         name: "klog",
         fields: klog::FIELDS,
         parse: klog::parse,
@@ -1323,6 +1328,169 @@ mod klog {
         s[MSG] = Span(c.i as u32, b.len() as u32);
         // `.` does not match `\n`: a line holding one is the regex's.
         memchr(b'\n', &b[c.i..]).is_none().then_some(())
+    }
+}
+
+/// Traefik's access log (`parsers/traefik.json`, pattern `access`): CLF, then the request
+/// count, router and server URL, and the duration.
+///
+/// At every choice point the regex's first preference is taken; when what follows it
+/// fails the tokenizer declines rather than backtrack, so what it accepts is the regex's
+/// own first success. A preference is passed over only where it cannot match at all
+/// (no method: the request is `bad_request`; the router, which is lazy, grows only past
+/// bytes where `" "` or ` "` cannot follow it).
+mod traefik {
+    use super::*;
+
+    pub const FIELDS: &[&str] = &[
+        "client",
+        "ident",
+        "user",
+        "time",
+        "method",
+        "path",
+        "protocol",
+        "bad_request",
+        "status_to_server",
+        "status",
+        "bytes",
+        "referer",
+        "user_agent",
+        "request_count",
+        "router",
+        "server_url",
+        "duration_ms",
+    ];
+    const CLIENT: usize = 0;
+    const IDENT: usize = 1;
+    const USER: usize = 2;
+    const TIME: usize = 3;
+    const METHOD: usize = 4;
+    const PATH: usize = 5;
+    const PROTOCOL: usize = 6;
+    const BAD_REQUEST: usize = 7;
+    const STATUS_TO_SERVER: usize = 8;
+    const STATUS: usize = 9;
+    const BYTES: usize = 10;
+    const REFERER: usize = 11;
+    const USER_AGENT: usize = 12;
+    const REQUEST_COUNT: usize = 13;
+    const ROUTER: usize = 14;
+    const SERVER_URL: usize = 15;
+    const DURATION_MS: usize = 16;
+
+    pub fn parse(b: &[u8], s: &mut Spans) -> bool {
+        body(b, s).is_some()
+    }
+
+    /// `"((?:[^"\\]|\\.)*)"` at the cursor: the inside's span. Escapes are units (a
+    /// backslash and the byte after it, not a newline), so the only place the run can end
+    /// with a quote next is the first unescaped quote.
+    fn escaped(c: &mut Cur<'_>) -> Option<Span> {
+        c.lit(b'"').then_some(())?;
+        let start = c.i;
+        loop {
+            match c.peek()? {
+                b'"' => break,
+                b'\\' => {
+                    c.at(1).filter(|&x| x != b'\n')?;
+                    c.i += 2;
+                }
+                _ => c.i += 1,
+            }
+        }
+        let span = Span(start as u32, c.i as u32);
+        c.i += 1;
+        Some(span)
+    }
+
+    fn body(b: &[u8], s: &mut Spans) -> Option<()> {
+        let mut c = Cur { b, i: 0 };
+        s[CLIENT] = c.token_sp()?;
+        s[IDENT] = c.token_sp()?;
+        s[USER] = c.token_sp()?;
+        c.lit(b'[').then_some(())?;
+        let t = c.i;
+        let ok = clf_datetime(&mut c)
+            && c.lit(b' ')
+            && (c.lit(b'+') || c.lit(b'-'))
+            && c.exactly(4, |x| x.is_ascii_digit());
+        ok.then_some(())?;
+        s[TIME] = Span(t as u32, c.i as u32);
+        (c.lit(b']') && c.lit(b' ') && c.lit(b'"')).then_some(())?;
+        // `(?:([A-Z]+)\ (\S+)(?:\ ([^"]*))?|([^"]*))"`
+        let open = c.i;
+        let method = c.run1(|x| x.is_ascii_uppercase());
+        let first = method.filter(|_| c.lit(b' ')).and_then(|m| {
+            let p = c.run1(|x| !is_space(x))?;
+            Some((m, p))
+        });
+        match first {
+            Some((m, p)) => {
+                s[METHOD] = m;
+                s[PATH] = p;
+                if c.lit(b' ') {
+                    let end = c.i + memchr(b'"', &b[c.i..]).unwrap_or(b.len() - c.i);
+                    s[PROTOCOL] = Span(c.i as u32, end as u32);
+                    c.i = end;
+                }
+            }
+            None => {
+                // the first alternative cannot match here at all
+                c.i = open;
+                let end = c.i + memchr(b'"', &b[c.i..])?;
+                s[BAD_REQUEST] = Span(c.i as u32, end as u32);
+                c.i = end;
+            }
+        }
+        (c.lit(b'"') && c.lit(b' ')).then_some(())?;
+        // `((\d{3}|-)\ (\d+|-)\ "…"\ "…"\ (\d+)\ "([^"]*?)(?:"\ |\ )"([^"]*)")`
+        let group = c.i;
+        let st = c.i;
+        if !(c.exactly(3, |x| x.is_ascii_digit()) || c.lit(b'-')) {
+            return None;
+        }
+        s[STATUS] = Span(st as u32, c.i as u32);
+        c.lit(b' ').then_some(())?;
+        s[BYTES] = match c.digits() {
+            Some(d) => d,
+            None if c.lit(b'-') => Span(c.i as u32 - 1, c.i as u32),
+            None => return None,
+        };
+        c.lit(b' ').then_some(())?;
+        s[REFERER] = escaped(&mut c)?;
+        c.lit(b' ').then_some(())?;
+        s[USER_AGENT] = escaped(&mut c)?;
+        c.lit(b' ').then_some(())?;
+        s[REQUEST_COUNT] = c.digits()?;
+        (c.lit(b' ') && c.lit(b'"')).then_some(())?;
+        // the lazy router: the first end where `" "` or ` "` follows; it cannot pass a quote
+        let r = c.i;
+        loop {
+            match c.peek()? {
+                b'"' if c.at(1) == Some(b' ') && c.at(2) == Some(b'"') => {
+                    s[ROUTER] = Span(r as u32, c.i as u32);
+                    c.i += 3;
+                    break;
+                }
+                b'"' => return None,
+                b' ' if c.at(1) == Some(b'"') => {
+                    s[ROUTER] = Span(r as u32, c.i as u32);
+                    c.i += 2;
+                    break;
+                }
+                _ => c.i += 1,
+            }
+        }
+        let u = c.i;
+        c.i += memchr(b'"', &b[c.i..])?;
+        s[SERVER_URL] = Span(u as u32, c.i as u32);
+        c.i += 1;
+        s[STATUS_TO_SERVER] = Span(group as u32, c.i as u32);
+        // `\ (\d+)ms\s*$`
+        c.lit(b' ').then_some(())?;
+        s[DURATION_MS] = c.digits()?;
+        (c.lit(b'm') && c.lit(b's') && c.rest_is_space()).then_some(())
     }
 }
 

@@ -89,6 +89,7 @@ fn cases() -> Vec<(&'static str, Vec<std::path::PathBuf>)> {
         ("aws_alb", in_dir(corpus("aws_alb"))),
         ("nginx_error", nginx_error),
         ("klog", in_dir(corpus("klog"))),
+        ("traefik", in_dir(corpus("traefik"))),
     ]
 }
 
@@ -116,7 +117,12 @@ fn tokenizers_agree_with_their_regexes_on_every_real_line() {
         // The corpus has a handful of ALB lines (AWS's documentation examples); the
         // definition's samples and the mutations below cover it further.
         assert!(
-            lines > if id == "aws_alb" { 0 } else { 1000 },
+            lines
+                > if matches!(id, "aws_alb" | "traefik") {
+                    0
+                } else {
+                    1000
+                },
             "{id}: {lines} lines read"
         );
         // The tokenizers must carry the load: nearly every line the regex takes is theirs.
@@ -192,6 +198,88 @@ fn klog_tokenizer_agrees_on_edge_lines() {
         "I",
     ];
     for l in edges {
+        if let Some((Some(fast), regex)) = f.fast_vs_regex(0, l) {
+            assert_eq!(fast, regex, "{l}");
+        }
+    }
+}
+
+#[test]
+fn traefik_tokenizer_agrees_on_edge_lines() {
+    let f = REG.get("traefik").unwrap();
+    let line = |req: &str, tail: &str| {
+        format!(r#"1.2.3.4 - - [02/Oct/2017:20:22:07 +0000] "{req}" {tail}"#)
+    };
+    let ok_tail = r#"200 12 "-" "ua" 1 "r" "http://s" 5ms"#;
+    let accepted = [
+        line("GET /a HTTP/1.1", ok_tail),
+        line("GET /a ", ok_tail),
+        line("GET /a\"b HTTP/1.1", ok_tail),
+        line("-", ok_tail),
+        line("", ok_tail),
+        line("get /a HTTP/1.1", ok_tail),
+        line("GET  /a", ok_tail),
+        line("GET /a HTTP/1.1", r#"- - "-" "-" 1 "r" "http://s" 5ms"#),
+        line(
+            "GET /a HTTP/1.1",
+            r#"200 12 "a\"b\\" "u\ta" 1 "r" "http://s" 5ms"#,
+        ),
+        line("GET /a HTTP/1.1", r#"200 12 "-" "ua" 1 "" "" 5ms"#),
+        line(
+            "GET /a HTTP/1.1",
+            r#"200 12 "-" "ua" 1 "r x "http://s" 5ms"#,
+        ),
+        line(
+            "GET /a HTTP/1.1",
+            "200 12 \"-\" \"ua\" 1 \"r\" \"http://s\" 5ms \t ",
+        ),
+    ];
+    for l in &accepted {
+        let (fast, regex) = f.fast_vs_regex(0, l).unwrap();
+        assert!(!regex.is_empty(), "the regex takes: {l}");
+        assert_eq!(fast.as_ref(), Some(&regex), "accepted, same fields: {l}");
+    }
+    // Choice points where the first preference fails later: agree or decline.
+    let edges = [
+        // `\S+` takes the closing quote into the path first: the regex backtracks
+        line("GET /a", ok_tail),
+        line(
+            "GET /a HTTP/1.1",
+            r#"2000 12 "-" "ua" 1 "r" "http://s" 5ms"#,
+        ),
+        line(
+            "GET /a HTTP/1.1",
+            r#"200 12 "-" "ua" 1 "r " "http://s" 5ms"#,
+        ),
+        line(
+            "GET /a HTTP/1.1",
+            r#"200 12 "-" "ua" 1 "r"x "http://s" 5ms"#,
+        ),
+        line(
+            "GET /a HTTP/1.1",
+            r#"200 12 "-\" "ua" 1 "r" "http://s" 5ms"#,
+        ),
+        line(
+            "GET /a HTTP/1.1",
+            r#"200 12 "-" "ua" 1 "r" "http://s" 5ms x"#,
+        ),
+        line(
+            "GET /a HTTP/1.1",
+            r#"200 12 "-" "ua" 1 "r" "http://s" 5 ms"#,
+        ),
+        line("GET /a HTTP/1.1", r#"200 12 "-" "ua\"#),
+        line("GET /a\" 200 1 \"x", ok_tail),
+        line("GET /a HTTP/1.1\" 200", ok_tail),
+        line("GET\t/a HTTP/1.1", ok_tail),
+        line("GET /a\tHTTP/1.1", ok_tail),
+        line(
+            "GET /a HTTP/1.1",
+            "200 12 \"-\" \"ua\" 1 \"r\" \"http://s\" 5ms\nx",
+        ),
+        "1.2.3.4 - - [02/Oct/2017:20:22:07 +0000] \"GET /a".to_string(),
+        String::new(),
+    ];
+    for l in &edges {
         if let Some((Some(fast), regex)) = f.fast_vs_regex(0, l) {
             assert_eq!(fast, regex, "{l}");
         }
@@ -388,6 +476,10 @@ fn piece() -> impl Strategy<Value = String> {
         Just(", referrer: \"".to_string()),
         Just("http://".to_string()),
         Just("stdout F ".to_string()),
+        Just("\\".to_string()),
+        Just("\" \"".to_string()),
+        Just(" \"".to_string()),
+        Just("ms".to_string()),
         Just("I0404 ".to_string()),
         Just(".123456".to_string()),
         Just("Z".to_string()),
@@ -406,7 +498,7 @@ proptest! {
     /// A real line with a stretch replaced by random pieces.
     #[test]
     fn tokenizers_agree_on_mutated_lines(
-        which in 0usize..15,
+        which in 0usize..18,
         at in 0usize..700,
         cut in 0usize..40,
         insert in proptest::collection::vec(piece(), 0..6),
@@ -427,6 +519,9 @@ proptest! {
             ("klog", r#"2021-09-14T14:24:44.078+02:00 W0914 14:24:44.078476 1 x.go:1]no space"#),
             ("klog", r#"Apr  4 22:00:01.123 node-1 kubelet[1234]: I0404 22:00:01.123456    1234 kubelet.go:2420] "SyncLoop ADD" source="api""#),
             ("klog", r#"Sep 14 14:24:44 ip-10-0-1-2 hyperkube: F0914 14:24:44.078476   99 server.go:10] fatal"#),
+            ("traefik", r#"192.168.33.1 - - [02/Oct/2017:20:22:07 +0000] "GET /ui/favicons/favicon-16x16.png HTTP/1.1" 304 0 "http://example.com/login" "Mozilla/5.0 (X11; Linux x86_64) \"quoted\"" 12 "Host-example-com-0" "http://172.17.0.3:80" 2ms"#),
+            ("traefik", r#"10.0.0.1 - bob [02/Oct/2017:20:22:07 -0700] "-" - - "-" "-" 1 "my router "http://x" 0ms  "#),
+            ("traefik", r#"::1 - - [02/Oct/2017:20:22:07 +0000] "POST /a"b HTTP/2.0" 502 157 "-" "curl/8" 3 "web@docker" "http://10.0.0.2:8080" 30001ms"#),
         ];
         let (id, line) = base[which];
         let at = at.min(line.len());
