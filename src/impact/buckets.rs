@@ -25,6 +25,8 @@ const LATENCY_GROWTH: f64 = 1.4;
 
 /// Heap bytes the client sets of a run may take before granules double.
 pub const CLIENT_SET_BUDGET: usize = 32 << 20;
+/// The longest client granule, in seconds (longer than the span of any instant read).
+const MAX_GRANULE: i64 = 1 << 34;
 /// Client insertions between two checks of the sets' size.
 const CLIENT_CHECK_EVERY: u32 = 1 << 18;
 
@@ -285,7 +287,7 @@ impl Buckets {
             let mine = self.client_set_bytes();
             let total = shared.report(self.reported, mine);
             self.reported = mine;
-            if total <= shared.limit || self.clients_by_granule.len() <= 1 {
+            if total <= shared.limit || !self.can_coarsen() {
                 return;
             }
             self.coarsen_to(self.granule() * 2);
@@ -345,9 +347,19 @@ impl Buckets {
 
     /// Doubles the granule until the client sets fit `budget` bytes.
     pub fn fit_clients(&mut self, budget: usize) {
-        while self.client_set_bytes() > budget && self.clients_by_granule.len() > 1 {
+        while self.client_set_bytes() > budget && self.can_coarsen() {
             self.coarsen_to(self.granule() * 2);
         }
+    }
+
+    /// Would a coarser granule unite anything? Not when each tier has one set left (the
+    /// sets of other tiers, or of other sources, are what is over the budget), nor past
+    /// the longest granule (2^34 s spans every instant coroner reads).
+    fn can_coarsen(&self) -> bool {
+        let mut tiers: Vec<u32> = self.clients_by_granule.keys().map(|(t, _)| *t).collect();
+        tiers.sort_unstable();
+        tiers.dedup();
+        self.granule() < MAX_GRANULE && self.clients_by_granule.len() > tiers.len()
     }
 
     /// Unites the client sets into granules of `g` seconds (a multiple of the current).
@@ -593,6 +605,30 @@ mod tests {
             "merged tables give it back"
         );
         assert_eq!(all.clients_between(0, 0, 599).0, 10_000);
+    }
+
+    #[test]
+    fn a_budget_nothing_can_meet_stops_coarsening() {
+        // two tiers, one second each: coarsening cannot unite anything
+        let mut b = Buckets::default();
+        b.add("a", NANOS_PER_SEC, &req(200, "s", "c1", false));
+        b.add("b", NANOS_PER_SEC, &req(200, "s", "c2", false));
+        b.fit_clients(0);
+        assert_eq!(b.granule(), 1);
+        // the other sources hold the whole budget: this one coarsens as far as it helps
+        let budget = ClientBudget::new(1);
+        let mut x = Buckets::sharing(budget.clone());
+        for s in 0..100i64 {
+            x.add(
+                "t",
+                s * 1_000_000 * NANOS_PER_SEC,
+                &req(200, "s", "c", false),
+            );
+        }
+        x.check_clients();
+        assert_eq!(x.clients_by_granule.len(), 1);
+        assert!(x.granule() <= MAX_GRANULE);
+        assert_eq!(x.clients_between(0, 0, 100_000_000).0, 1);
     }
 
     #[test]
