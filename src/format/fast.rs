@@ -204,6 +204,20 @@ fn clf_datetime(c: &mut Cur<'_>) -> bool {
         && c.exactly(2, d)
 }
 
+/// `\[(\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d\ [-+]\d{4})\]\ ` (CLF's bracketed stamp and
+/// the space after it): the stamp's span.
+fn clf_stamp(c: &mut Cur<'_>) -> Option<Span> {
+    c.lit(b'[').then_some(())?;
+    let t = c.i;
+    let ok = clf_datetime(c)
+        && c.lit(b' ')
+        && (c.lit(b'-') || c.lit(b'+'))
+        && c.exactly(4, |x| x.is_ascii_digit());
+    ok.then_some(())?;
+    let stamp = Span(t as u32, c.i as u32);
+    (c.lit(b']') && c.lit(b' ')).then_some(stamp)
+}
+
 /// HAProxy's HTTP log (`parsers/haproxy_http.json`, pattern `http`).
 mod haproxy {
     use super::*;
@@ -510,16 +524,7 @@ mod nginx {
         c.lit(b' ').then_some(())?;
         s[IDENT] = c.token_sp()?;
         s[USER] = c.token_sp()?;
-        // `\[(date\ [-+]\d{4})\]\ `
-        c.lit(b'[').then_some(())?;
-        let t = c.i;
-        let ok = clf_datetime(&mut c)
-            && c.lit(b' ')
-            && (c.lit(b'-') || c.lit(b'+'))
-            && c.exactly(4, |x| x.is_ascii_digit());
-        ok.then_some(())?;
-        s[TIME] = Span(t as u32, c.i as u32);
-        (c.lit(b']') && c.lit(b' ')).then_some(())?;
+        s[TIME] = clf_stamp(&mut c)?;
         // `"(?:method\ path(?:\ protocol)?|bad_request)"\ `: both alternatives close at
         // the first `"` after the opening one, so the first is taken when it fits there.
         c.lit(b'"').then_some(())?;
@@ -1409,15 +1414,8 @@ mod traefik {
         s[CLIENT] = c.token_sp()?;
         s[IDENT] = c.token_sp()?;
         s[USER] = c.token_sp()?;
-        c.lit(b'[').then_some(())?;
-        let t = c.i;
-        let ok = clf_datetime(&mut c)
-            && c.lit(b' ')
-            && (c.lit(b'+') || c.lit(b'-'))
-            && c.exactly(4, |x| x.is_ascii_digit());
-        ok.then_some(())?;
-        s[TIME] = Span(t as u32, c.i as u32);
-        (c.lit(b']') && c.lit(b' ') && c.lit(b'"')).then_some(())?;
+        s[TIME] = clf_stamp(&mut c)?;
+        c.lit(b'"').then_some(())?;
         // `(?:([A-Z]+)\ (\S+)(?:\ ([^"]*))?|([^"]*))"`
         let open = c.i;
         let method = c.run1(|x| x.is_ascii_uppercase());

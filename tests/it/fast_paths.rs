@@ -150,11 +150,24 @@ fn tokenizers_agree_on_every_definition_sample() {
     assert!(accepted >= 10, "{accepted} samples taken by tokenizers");
 }
 
-/// Lines that stress the choice points: optional envelope and extra field, cut header
-/// blocks, requests without protocol or with a closing quote only, bad requests.
+/// Lines the tokenizer must take (with the regex's fields), and lines at its choice points
+/// it may take or decline (when it takes one, it has the regex's fields).
+fn accepts_and_agrees<S: AsRef<str>>(id: &str, accepted: &[S], edges: &[S]) {
+    let f = REG.get(id).unwrap();
+    for l in accepted.iter().map(AsRef::as_ref) {
+        let (fast, regex) = f.fast_vs_regex(0, l).unwrap();
+        assert!(!regex.is_empty(), "the regex takes: {l}");
+        assert_eq!(fast.as_ref(), Some(&regex), "accepted, same fields: {l}");
+    }
+    for l in edges.iter().map(AsRef::as_ref) {
+        if let Some((Some(fast), regex)) = f.fast_vs_regex(0, l) {
+            assert_eq!(fast, regex, "{l}");
+        }
+    }
+}
+
 #[test]
 fn klog_tokenizer_agrees_on_edge_lines() {
-    let f = REG.get("klog").unwrap();
     let accepted = [
         "I0404 22:00:01.123456 1 a.go:1] m",
         "I0404 22:00:01.123456       1 a.go:1]m",
@@ -171,11 +184,6 @@ fn klog_tokenizer_agrees_on_edge_lines() {
         "Apr  4 22:00:01.5 host k.u/b@e-x_1: I0404 22:00:01.123456 1 a.go:1] m",
         "apr 4 22:00:01 host kubelet: I0404 22:00:01.123456 1 a.go:1] m",
     ];
-    for l in accepted {
-        let (fast, regex) = f.fast_vs_regex(0, l).unwrap();
-        assert!(!regex.is_empty(), "the regex takes: {l}");
-        assert_eq!(fast.as_ref(), Some(&regex), "accepted, same fields: {l}");
-    }
     // Lines at each choice point the regex may still take or refuse: agree or decline.
     let edges = [
         "I0404 22:00:01.12345 1 a.go:1] short fraction",
@@ -197,16 +205,11 @@ fn klog_tokenizer_agrees_on_edge_lines() {
         "",
         "I",
     ];
-    for l in edges {
-        if let Some((Some(fast), regex)) = f.fast_vs_regex(0, l) {
-            assert_eq!(fast, regex, "{l}");
-        }
-    }
+    accepts_and_agrees("klog", &accepted, &edges);
 }
 
 #[test]
 fn traefik_tokenizer_agrees_on_edge_lines() {
-    let f = REG.get("traefik").unwrap();
     let line = |req: &str, tail: &str| {
         format!(r#"1.2.3.4 - - [02/Oct/2017:20:22:07 +0000] "{req}" {tail}"#)
     };
@@ -234,11 +237,6 @@ fn traefik_tokenizer_agrees_on_edge_lines() {
             "200 12 \"-\" \"ua\" 1 \"r\" \"http://s\" 5ms \t ",
         ),
     ];
-    for l in &accepted {
-        let (fast, regex) = f.fast_vs_regex(0, l).unwrap();
-        assert!(!regex.is_empty(), "the regex takes: {l}");
-        assert_eq!(fast.as_ref(), Some(&regex), "accepted, same fields: {l}");
-    }
     // Choice points where the first preference fails later: agree or decline.
     let edges = [
         // `\S+` takes the closing quote into the path first: the regex backtracks
@@ -279,13 +277,11 @@ fn traefik_tokenizer_agrees_on_edge_lines() {
         "1.2.3.4 - - [02/Oct/2017:20:22:07 +0000] \"GET /a".to_string(),
         String::new(),
     ];
-    for l in &edges {
-        if let Some((Some(fast), regex)) = f.fast_vs_regex(0, l) {
-            assert_eq!(fast, regex, "{l}");
-        }
-    }
+    accepts_and_agrees("traefik", &accepted, &edges);
 }
 
+/// Lines that stress the choice points: optional envelope and extra field, cut header
+/// blocks, requests without protocol or with a closing quote only, bad requests.
 #[test]
 fn tokenizers_agree_on_edge_lines() {
     let reg = &*REG;
