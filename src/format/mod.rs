@@ -89,6 +89,28 @@ struct Pattern {
     first_bytes: Option<Box<[bool; 256]>>,
 }
 
+/// A regex error on one line: the regex crate draws a syntax error over several (the
+/// pattern, a caret under the place, the message); this keeps the message and the place.
+fn regex_error(e: &regex::Error) -> String {
+    let regex::Error::Syntax(text) = e else {
+        return e.to_string();
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    let message = lines
+        .iter()
+        .find_map(|l| l.strip_prefix("error: "))
+        .unwrap_or(text.as_str());
+    // the caret line sits under the pattern line, both indented by four spaces
+    let at = lines
+        .iter()
+        .skip(2)
+        .find_map(|l| l.strip_prefix("    ").and_then(|c| c.find('^')));
+    match at {
+        Some(i) => format!("{message} (at character {})", i + 1),
+        None => message.to_string(),
+    }
+}
+
 /// The bytes a line matched by the regex `src` can start with: `None` unless the regex is
 /// anchored at the start and its literal prefixes are few and none is empty.
 fn first_bytes(src: &str) -> Option<Box<[bool; 256]>> {
@@ -151,15 +173,20 @@ type GroupNames = Vec<(usize, Arc<str>)>;
 impl LazyRegex {
     fn compiled(&self) -> &(Regex, GroupNames) {
         self.cell.get_or_init(|| {
-            let r =
-                build_regex(&self.src).expect("built-in regexes compile (tests/it/definitions.rs)");
-            let names = r
-                .capture_names()
-                .enumerate()
-                .filter_map(|(i, n)| Some((i, Arc::from(n?))))
-                .collect();
-            (r, names)
+            Self::named(
+                build_regex(&self.src).expect("built-in regexes compile (tests/it/definitions.rs)"),
+            )
         })
+    }
+
+    /// A compiled regex with its named groups.
+    fn named(r: Regex) -> (Regex, GroupNames) {
+        let names = r
+            .capture_names()
+            .enumerate()
+            .filter_map(|(i, n)| Some((i, Arc::from(n?))))
+            .collect();
+        (r, names)
     }
 
     fn get(&self) -> &Regex {
@@ -296,7 +323,7 @@ impl Format {
             message,
         };
         let re = |field: String, src: &str| -> Result<Regex, DefError> {
-            build_regex(src).map_err(|e| err(field, format!("bad regex: {e}")))
+            build_regex(src).map_err(|e| err(field, format!("bad regex: {}", regex_error(&e))))
         };
         let lazy = |field: String, src: &str| -> Result<LazyRegex, DefError> {
             let lazy = LazyRegex {
@@ -304,8 +331,7 @@ impl Format {
                 cell: std::sync::OnceLock::new(),
             };
             if origin != Origin::BuiltIn {
-                re(field, src)?;
-                lazy.compiled();
+                let _ = lazy.cell.set(LazyRegex::named(re(field, src)?));
             }
             Ok(lazy)
         };

@@ -787,8 +787,9 @@ fn a_definition_with_a_catastrophic_regex() {
     assert!(err.contains("size limit"), "{err}");
 }
 
-/// A definition missing a required key, and one whose timestamp names a field its
-/// pattern does not capture: refused when loaded, naming the file and the field.
+/// A definition missing a required key, one whose timestamp names a field its pattern
+/// does not capture, and one with a rule regex that does not compile: refused when
+/// loaded, naming the file and the field.
 #[test]
 fn a_definition_with_a_missing_field() {
     let good = serde_json::json!({
@@ -801,6 +802,9 @@ fn a_definition_with_a_missing_field() {
     no_timestamp.as_object_mut().unwrap().remove("timestamp");
     let mut unknown_field = good.clone();
     unknown_field["timestamp"][0]["field"] = "time".into();
+    // the shape the definition fuzz target found: a classify regex that does not compile
+    let mut bad_rule = good.clone();
+    bad_rule["classify"] = serde_json::json!([{"regex": "^(?:Started", "kind": "service.start"}]);
     let dir = tempfile::tempdir().unwrap();
     let log = write(dir.path(), "app.log", b"2024-04-04T22:00:00Z hi\n");
     for (name, def, said) in [
@@ -813,6 +817,11 @@ fn a_definition_with_a_missing_field() {
             "bad-ts",
             unknown_field,
             "app.json: patterns[0] (line): captures none of the timestamp fields (time)",
+        ),
+        (
+            "bad-rule",
+            bad_rule,
+            "app.json: classify[0].regex: bad regex: unclosed group (at character 2)",
         ),
     ] {
         write(
