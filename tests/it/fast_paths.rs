@@ -238,33 +238,20 @@ fn traefik_tokenizer_agrees_on_edge_lines() {
         ),
     ];
     // Choice points where the first preference fails later: agree or decline.
-    let edges = [
+    let mut edges: Vec<String> = [
+        r#"2000 12 "-" "ua" 1 "r" "http://s" 5ms"#,
+        r#"200 12 "-" "ua" 1 "r " "http://s" 5ms"#,
+        r#"200 12 "-" "ua" 1 "r"x "http://s" 5ms"#,
+        r#"200 12 "-\" "ua" 1 "r" "http://s" 5ms"#,
+        r#"200 12 "-" "ua" 1 "r" "http://s" 5ms x"#,
+        r#"200 12 "-" "ua" 1 "r" "http://s" 5 ms"#,
+    ]
+    .into_iter()
+    .map(|tail| line("GET /a HTTP/1.1", tail))
+    .collect();
+    edges.extend([
         // `\S+` takes the closing quote into the path first: the regex backtracks
         line("GET /a", ok_tail),
-        line(
-            "GET /a HTTP/1.1",
-            r#"2000 12 "-" "ua" 1 "r" "http://s" 5ms"#,
-        ),
-        line(
-            "GET /a HTTP/1.1",
-            r#"200 12 "-" "ua" 1 "r " "http://s" 5ms"#,
-        ),
-        line(
-            "GET /a HTTP/1.1",
-            r#"200 12 "-" "ua" 1 "r"x "http://s" 5ms"#,
-        ),
-        line(
-            "GET /a HTTP/1.1",
-            r#"200 12 "-\" "ua" 1 "r" "http://s" 5ms"#,
-        ),
-        line(
-            "GET /a HTTP/1.1",
-            r#"200 12 "-" "ua" 1 "r" "http://s" 5ms x"#,
-        ),
-        line(
-            "GET /a HTTP/1.1",
-            r#"200 12 "-" "ua" 1 "r" "http://s" 5 ms"#,
-        ),
         line("GET /a HTTP/1.1", r#"200 12 "-" "ua\"#),
         line("GET /a\" 200 1 \"x", ok_tail),
         line("GET /a HTTP/1.1\" 200", ok_tail),
@@ -276,7 +263,7 @@ fn traefik_tokenizer_agrees_on_edge_lines() {
         ),
         "1.2.3.4 - - [02/Oct/2017:20:22:07 +0000] \"GET /a".to_string(),
         String::new(),
-    ];
+    ]);
     accepts_and_agrees("traefik", &accepted, &edges);
 }
 
