@@ -224,10 +224,6 @@ impl Fields {
         self.0.is_empty()
     }
 
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
     pub fn iter(&self) -> impl Iterator<Item = (&str, &serde_json::Value)> {
         self.0.iter().map(|(k, v)| (&**k, v))
     }

@@ -185,12 +185,8 @@ impl Header {
         }
     }
 
-    /// Every field a data line can have (`_path` included when the header has one).
-    pub fn field_names(&self) -> impl Iterator<Item = &str> {
-        self.field_keys().map(|k| &**k)
-    }
-
-    /// The same names, shared.
+    /// Every field a data line can have (`_path` included when the header has one), as
+    /// events keep the names.
     pub fn field_keys(&self) -> impl Iterator<Item = &Arc<str>> {
         let path = self.path.is_some() && !self.index.contains_key(PATH_FIELD);
         self.keys.iter().skip(usize::from(!path))

@@ -109,10 +109,6 @@ impl Interner {
     pub fn is_empty(&self) -> bool {
         self.ends.is_empty()
     }
-    /// Heap bytes held (about).
-    pub fn heap_bytes(&self) -> usize {
-        self.text.capacity() + self.ends.capacity() * 8 + self.table.capacity() * 5
-    }
 }
 
 /// Where a bucket is: the second, and which tier (format), backend and server.
