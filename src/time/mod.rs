@@ -7,6 +7,7 @@
 
 mod clock;
 mod duration;
+mod layout;
 mod skew;
 mod stamp;
 mod year;

@@ -13,6 +13,7 @@
 use chrono::format::{parse, Item, Parsed, StrftimeItems};
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 
+use super::layout::Layout;
 use crate::event::Nanos;
 
 /// The placeholder year for yearless stamps (a leap year, so `Feb 29` parses).
@@ -95,6 +96,8 @@ pub enum TsFormat {
         pattern: String,
         items: Vec<Item<'static>>,
         has_year: bool,
+        /// The pattern as byte steps, when it is one of the plain shapes.
+        layout: Option<Layout>,
     },
 }
 
@@ -127,6 +130,7 @@ impl TsFormat {
                 let has_year = p.contains("%Y") || p.contains("%y") || p.contains("%G");
                 TsFormat::Strftime {
                     pattern: p.to_string(),
+                    layout: Layout::compile(&items),
                     items,
                     has_year,
                 }
@@ -152,7 +156,14 @@ impl TsFormat {
                 pattern,
                 items,
                 has_year,
+                layout,
             } => {
+                if let Some(hit) = layout
+                    .as_ref()
+                    .and_then(|l| read_layout(l, text, *has_year))
+                {
+                    return Ok(hit);
+                }
                 if let Some(hit) = SECOND_CACHE.with(|c| c.borrow().get(pattern, text)) {
                     return Ok(hit);
                 }
@@ -450,6 +461,38 @@ fn parse_epoch(text: &str, unit: EpochUnit) -> Parse {
     )
 }
 
+/// A stamp read by a layout, in [`parse_strftime`]'s terms; `None` where that reading
+/// would fail or is chrono's to make.
+fn read_layout(l: &Layout, text: &str, has_year: bool) -> Option<(RawTime, u8)> {
+    let r = l.read(text, PLACEHOLDER_YEAR)?;
+    let prec = round_prec(r.fraction_digits.map_or(0, |_| frac_digits(text)));
+    let Some(offset_s) = r.offset_s else {
+        let dt = r.dt;
+        return Some((
+            RawTime::Local {
+                dt,
+                year_known: has_year,
+            },
+            prec,
+        ));
+    };
+    if !has_year {
+        let dt = r.dt;
+        let year_known = false;
+        return Some((
+            RawTime::Offset {
+                dt,
+                offset_s,
+                year_known,
+            },
+            prec,
+        ));
+    }
+    let utc =
+        r.dt.checked_sub_signed(chrono::TimeDelta::seconds(offset_s as i64))?;
+    Some((RawTime::Instant(utc.and_utc().timestamp_nanos_opt()?), prec))
+}
+
 fn parse_strftime(text: &str, items: &[Item<'static>], has_year: bool) -> Parse {
     let mut p = Parsed::new();
     parse(&mut p, text.trim(), items.iter()).ok()?;
@@ -635,5 +678,95 @@ mod tests {
             local("%Y/%m/%d %H:%M:%S", "2024/04/04 22:00:01"),
             ("2024-04-04 22:00:01".into(), true)
         );
+    }
+}
+
+/// The layout reader against chrono's: on every stamp the layout takes, the same time.
+#[cfg(test)]
+mod layout_agrees {
+    use super::*;
+    use proptest::prelude::*;
+
+    const PATTERNS: [&str; 9] = [
+        "%d/%b/%Y:%H:%M:%S %z",
+        "%d/%b/%Y:%H:%M:%S%.f",
+        "%b %e %H:%M:%S%.f",
+        "%b %e %H:%M:%S",
+        "%Y/%m/%d %H:%M:%S",
+        "%Y-%m-%d %H:%M:%S",
+        "%m/%d-%H:%M:%S%.f",
+        "%m%d %H:%M:%S%.f",
+        "%b %e %H:%M:%S %z",
+    ];
+
+    fn parts(p: &str) -> (Vec<Item<'static>>, Layout, bool) {
+        let TsFormat::Strftime {
+            items,
+            layout,
+            has_year,
+            ..
+        } = TsFormat::from_spec(p).unwrap()
+        else {
+            unreachable!()
+        };
+        (items, layout.expect(p), has_year)
+    }
+
+    /// A stamp written by chrono for the pattern, then edited byte by byte.
+    fn check(p: &str, secs: i64, nanos: u32, edits: &[(usize, u8, u8)]) {
+        let (items, layout, has_year) = parts(p);
+        let dt = chrono::DateTime::from_timestamp(secs, nanos)
+            .unwrap()
+            .naive_utc();
+        let offset = chrono::FixedOffset::east_opt((secs % 50_000) as i32).unwrap();
+        let mut text = dt
+            .and_utc()
+            .with_timezone(&offset)
+            .format(p)
+            .to_string()
+            .into_bytes();
+        let clean = String::from_utf8(text.clone()).unwrap();
+        // A clean stamp is the layout's to read.
+        let ours = read_layout(&layout, &clean, has_year);
+        assert!(
+            ours.is_some() || p.contains("%z") && !has_year,
+            "{p}: {clean}"
+        );
+        for &(at, op, byte) in edits {
+            if text.is_empty() {
+                break;
+            }
+            let at = at % text.len();
+            match op % 3 {
+                0 => text[at] = byte,
+                1 => text.insert(at, byte),
+                _ => {
+                    text.remove(at);
+                }
+            }
+        }
+        for t in [clean, String::from_utf8_lossy(&text).into_owned()] {
+            if let Some(got) = read_layout(&layout, &t, has_year) {
+                let want = parse_strftime(&t, &items, has_year);
+                assert_eq!(want, Some(Some(got)), "{p}: {t:?}");
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+        #[test]
+        fn same_as_chrono(
+            p in 0..PATTERNS.len(),
+            secs in -2_000_000_000i64..7_000_000_000,
+            nanos in 0u32..1_000_000_000,
+            edits in proptest::collection::vec(
+                (any::<usize>(), any::<u8>(), prop::sample::select(
+                    b" 0123459:./+-\tJjFfeEbBaAnN\xc3".to_vec())),
+                0..3,
+            ),
+        ) {
+            check(PATTERNS[p], secs, nanos, &edits);
+        }
     }
 }
