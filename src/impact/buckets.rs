@@ -67,6 +67,121 @@ pub struct Interner {
     last: u32,
 }
 
+/// Client ids: dense small numbers (the client sets are compact over them). An IPv4
+/// address, as nearly every client is, is looked up by its 32-bit value (one probe, no
+/// text kept); any other client text is interned.
+#[derive(Clone, Debug, Default)]
+pub struct ClientIds {
+    /// (address, id)
+    v4: hashbrown::HashTable<(u32, u32)>,
+    names: Interner,
+    /// The id of each name in `names`.
+    name_ids: Vec<u32>,
+    /// Per id: the address, or `1 << 32` plus the name's index in `names`.
+    keys: Vec<u64>,
+}
+
+impl ClientIds {
+    pub fn id(&mut self, client: &str) -> u32 {
+        match parse_v4(client.as_bytes()) {
+            Some(a) => self.id_of_key(a as u64),
+            None => {
+                let n = self.names.id(client);
+                self.id_of_key((1 << 32) | n as u64)
+            }
+        }
+    }
+
+    fn id_of_key(&mut self, key: u64) -> u32 {
+        let next = self.keys.len() as u32;
+        if key >> 32 != 0 {
+            let n = (key & 0xffff_ffff) as usize;
+            if n < self.name_ids.len() {
+                return self.name_ids[n];
+            }
+            self.name_ids.push(next);
+            self.keys.push(key);
+            return next;
+        }
+        let a = key as u32;
+        let hash = v4_hash(a);
+        let keys = &mut self.keys;
+        match self.v4.entry(hash, |&(x, _)| x == a, |&(x, _)| v4_hash(x)) {
+            hashbrown::hash_table::Entry::Occupied(e) => e.get().1,
+            hashbrown::hash_table::Entry::Vacant(e) => {
+                e.insert((a, next));
+                keys.push(key);
+                next
+            }
+        }
+    }
+
+    /// The client text of an id.
+    pub fn name(&self, id: u32) -> String {
+        let key = self.keys[id as usize];
+        if key >> 32 == 0 {
+            std::net::Ipv4Addr::from(key as u32).to_string()
+        } else {
+            self.names.name((key & 0xffff_ffff) as u32).to_string()
+        }
+    }
+
+    /// The id in `self` of each id of `other` (new ones added).
+    fn remap(&mut self, other: &ClientIds) -> Vec<u32> {
+        other
+            .keys
+            .iter()
+            .map(|&k| {
+                if k >> 32 == 0 {
+                    self.id_of_key(k)
+                } else {
+                    self.id(other.names.name((k & 0xffff_ffff) as u32))
+                }
+            })
+            .collect()
+    }
+
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+}
+
+fn v4_hash(a: u32) -> u64 {
+    (a as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+}
+
+/// A dotted-quad IPv4 address as std reads one (four decimal parts of 0–255, no
+/// leading zeros), without its general parser.
+fn parse_v4(b: &[u8]) -> Option<u32> {
+    if b.len() < 7 || b.len() > 15 {
+        return None;
+    }
+    let (mut addr, mut part, mut len, mut dots) = (0u32, 0u32, 0, 0);
+    for &c in b {
+        match c {
+            b'0'..=b'9' => {
+                if len == 1 && part == 0 {
+                    return None; // a leading zero
+                }
+                part = part * 10 + (c - b'0') as u32;
+                len += 1;
+                if part > 255 {
+                    return None;
+                }
+            }
+            b'.' if len > 0 && dots < 3 => {
+                addr = addr << 8 | part;
+                (part, len, dots) = (0, 0, dots + 1);
+            }
+            _ => return None,
+        }
+    }
+    (dots == 3 && len > 0).then_some(addr << 8 | part)
+}
+
 fn name_of<'t>(text: &'t str, ends: &[usize], id: u32) -> &'t str {
     let i = id as usize;
     let start = if i == 0 { 0 } else { ends[i - 1] };
@@ -245,7 +360,7 @@ pub struct Buckets {
     pub tiers: Interner,
     pub backends: Interner,
     pub servers: Interner,
-    pub clients: Interner,
+    pub clients: ClientIds,
     pub map: FxHashMap<BucketKey, Bucket>,
     /// Distinct clients per (tier, first second of the granule).
     clients_by_granule: FxHashMap<(u32, i64), ClientSets>,
@@ -376,9 +491,17 @@ impl Buckets {
     }
 
     /// Adds another table: names re-interned, counts added, client sets united.
-    pub fn merge(&mut self, other: Buckets) {
-        if let Some(shared) = &other.shared {
+    pub fn merge(&mut self, mut other: Buckets) {
+        if let Some(shared) = other.shared.take() {
             shared.report(other.reported, 0);
+        }
+        other.reported = 0;
+        if self.map.is_empty() && self.clients_by_granule.is_empty() && self.tiers.is_empty() {
+            // Into an empty table: the other one, moved (not copied), on this one's budget.
+            other.shared = self.shared.take();
+            *self = other;
+            self.check_clients();
+            return;
         }
         let remap = |from: &Interner, to: &mut Interner| -> Vec<u32> {
             (0..from.len() as u32)
@@ -388,7 +511,7 @@ impl Buckets {
         let tiers = remap(&other.tiers, &mut self.tiers);
         let backends = remap(&other.backends, &mut self.backends);
         let servers = remap(&other.servers, &mut self.servers);
-        let clients = remap(&other.clients, &mut self.clients);
+        let clients = self.clients.remap(&other.clients);
         let identity = clients.iter().enumerate().all(|(i, c)| i as u32 == *c);
         for (t, n) in other.with_server {
             *self.with_server.entry(tiers[t as usize]).or_default() += n;
@@ -558,6 +681,44 @@ mod tests {
         let id = fine.clients.id("10.0.0.7");
         assert_eq!(fine.clients.name(id), "10.0.0.7");
         assert_eq!(fine.clients.len(), 201);
+    }
+
+    #[test]
+    fn client_ids_are_dense_over_addresses_and_names() {
+        let mut c = ClientIds::default();
+        let texts = [
+            "10.0.0.1",
+            "2001:db8::1",
+            "10.0.0.2",
+            "10.0.0.1",
+            "010.0.0.1",
+            "2001:db8::1",
+        ];
+        let ids: Vec<u32> = texts.iter().map(|t| c.id(t)).collect();
+        assert_eq!(ids, [0, 1, 2, 0, 3, 1]);
+        assert_eq!(c.len(), 4);
+        for (t, id) in texts.iter().zip(&ids) {
+            assert_eq!(c.name(*id), *t);
+        }
+        let mut other = ClientIds::default();
+        let theirs: Vec<u32> = ["2001:db8::1", "192.168.1.1", "10.0.0.2", "x"]
+            .iter()
+            .map(|t| other.id(t))
+            .collect();
+        let map = c.remap(&other);
+        assert_eq!(
+            theirs.iter().map(|&i| map[i as usize]).collect::<Vec<_>>(),
+            [1, 4, 2, 5]
+        );
+        assert_eq!(c.name(5), "x");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn parse_v4_is_std(s in "[0-9.]{0,16}|([0-9]{1,3}\\.){3}[0-9]{1,3}") {
+            let std = s.parse::<std::net::Ipv4Addr>().ok().map(u32::from);
+            proptest::prop_assert_eq!(parse_v4(s.as_bytes()), std);
+        }
     }
 
     #[test]
