@@ -142,9 +142,8 @@ impl<'a> Cur<'a> {
     /// The maximal run of bytes satisfying `ok` (possibly empty): its span.
     fn run(&mut self, ok: impl Fn(u8) -> bool) -> Span {
         let start = self.i;
-        while self.peek().is_some_and(&ok) {
-            self.i += 1;
-        }
+        let rest = &self.b[start.min(self.b.len())..];
+        self.i = start + rest.iter().position(|&c| !ok(c)).unwrap_or(rest.len());
         Span(start as u32, self.i as u32)
     }
     /// A non-empty maximal run.
@@ -426,7 +425,9 @@ mod haproxy {
         // `(?:\ \{([^}]*)\}?)?`: a cut header block runs to the end of the line.
         if c.peek() == Some(b' ') && c.at(1) == Some(b'{') {
             c.i += 2;
-            s[REQ_HEADERS] = c.run(|x| x != b'}');
+            let end = memchr(b'}', &b[c.i..]).map_or(b.len(), |k| c.i + k);
+            s[REQ_HEADERS] = Span(c.i as u32, end as u32);
+            c.i = end;
             c.lit(b'}');
         }
         // `(?:\ \{([^}]*)\})?`: only with its closing brace.
