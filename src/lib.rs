@@ -53,7 +53,7 @@ pub use config::Config;
 use event::{Event, Nanos};
 use format::Registry;
 use input::{Input, InputKind};
-use scan::{prepare, scan, year_source, ScanOptions, SourceStats};
+use scan::{prepare, year_source, ScanOptions, SourceStats};
 use time::ClockSettings;
 
 /// Bounded channel between a source and the merge, in batches: this many batches in
@@ -283,20 +283,27 @@ fn pass<E: Send>(
         })
         .collect();
 
-    // 4–6. parse, normalize and order each source on its own thread
+    // 4–6. parse, normalize and order each stream (a log and its rotations) on its own
+    // thread
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let streams = scan::streams(prepared.into_iter().zip(clocks).collect(), cores);
     let mut receivers = Vec::new();
     let mut handles = Vec::new();
-    let in_flight = (CHANNEL_BATCHES / prepared.len().max(1)).clamp(1, 4);
-    for (p, clock) in prepared.into_iter().zip(clocks) {
+    let in_flight = (CHANNEL_BATCHES / streams.len().max(1)).clamp(1, 4);
+    for files in streams {
         let (tx, rx) = tokio::sync::mpsc::channel::<Vec<Event>>(in_flight);
         let opts = opts.clone();
-        handles.push(rt.spawn_blocking(move || {
-            scan(p, clock, &opts, |batch| tx.blocking_send(batch).is_ok())
-        }));
+        let ids: Vec<u32> = files.iter().map(|(p, _)| p.id).collect();
+        handles.push((
+            ids,
+            rt.spawn_blocking(move || {
+                scan::scan_stream(files, &opts, |batch| tx.blocking_send(batch).is_ok())
+            }),
+        ));
         receivers.push(rx);
     }
 
-    // 6–7. merge across sources into the sink, on this thread
+    // 6–7. merge across streams into the sink, on this thread
     let sunk = merge::kway(receivers.len(), |i| receivers[i].blocking_recv(), &mut sink);
     drop(receivers);
 
@@ -305,13 +312,17 @@ fn pass<E: Send>(
         buckets: impact::Buckets::default(),
         sunk,
     };
-    for h in handles {
+    let mut sources = Vec::new();
+    for (ids, h) in handles {
         let (stats, buckets) = rt
             .block_on(h)
             .map_err(|e| anyhow!("a source failed: {e}"))?;
-        out.sources.push(stats);
+        sources.extend(ids.into_iter().zip(stats));
         out.buckets.merge(buckets);
     }
+    // The inputs' order, whatever the streams'.
+    sources.sort_by_key(|(id, _)| *id);
+    out.sources = sources.into_iter().map(|(_, s)| s).collect();
     progress.finish();
     Ok(out)
 }

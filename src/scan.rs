@@ -26,7 +26,7 @@ use crate::format::{
 use crate::impact::Buckets;
 use crate::input::document::{self, Shape, DOCUMENT_LIMIT};
 use crate::input::export::ExportReader;
-use crate::input::{open, Chunk, ChunkKind, Compression, Input, LineReader, Tape};
+use crate::input::{open, Chunk, ChunkKind, Compression, Input, InputKind, LineReader, Tape};
 use crate::merge::Reorder;
 use crate::time::{
     request_key, ClockSettings, Observation, RawTime, Sampler, SourceClock, YearSource,
@@ -176,6 +176,8 @@ pub struct Prepared {
     pub gzip_mtime: Option<Nanos>,
     pub file_mtime: Option<Nanos>,
     damage: Option<String>,
+    /// About how many bytes the source decodes to (to share streams out evenly).
+    plain_size: u64,
 }
 
 /// Options the scan needs from the run.
@@ -215,6 +217,7 @@ pub fn prepare(input: Input, id: u32, opts: &ScanOptions, progress: Arc<AtomicU6
         gzip_mtime: None,
         file_mtime: None,
         damage: None,
+        plain_size: 0,
     };
     let opened = match open(&p.input, progress) {
         Ok(o) => o,
@@ -225,6 +228,7 @@ pub fn prepare(input: Input, id: u32, opts: &ScanOptions, progress: Arc<AtomicU6
     };
     p.raw_offset = opened.raw_offset;
     p.compression = opened.compression;
+    p.plain_size = plain_size(&p.input, p.compression);
     p.gzip_mtime = opened.gzip_mtime;
     p.file_mtime = opened.file_mtime;
     // The first bytes are recorded, to be read again whole if the source is a document.
@@ -756,15 +760,16 @@ impl Scanner<'_> {
         }
     }
 
-    fn finish(mut self) -> (SourceStats, Vec<Event>, Buckets) {
+    /// Ends the file: its last record delivered, its figures taken. The reorder window,
+    /// the batch and the buckets go on to the next file of the stream.
+    fn finish_file(mut self, reordered: u64, late: u64) -> (SourceStats, Carry) {
         if let Some((ev, _)) = self.pending.take() {
             self.deliver(ev);
         }
-        self.reorder.finish(&mut self.batch);
         let clock = &self.clock;
         let stats = &mut self.stats;
-        stats.reordered = self.reorder.reordered;
-        stats.late = self.reorder.late;
+        stats.reordered = self.reorder.reordered - reordered;
+        stats.late = self.reorder.late - late;
         stats.tz = clock.zone_name();
         stats.time = TimeAssumptions {
             zone_assumed: clock.zone_assumed,
@@ -775,8 +780,20 @@ impl Scanner<'_> {
             year_rollovers: clock.years.rollovers,
             clock_jumps_back: clock.years.clock_jumps.len(),
         };
-        (self.stats, self.batch, self.buckets)
+        let carry = Carry {
+            reorder: self.reorder,
+            batch: self.batch,
+            buckets: self.buckets,
+        };
+        (self.stats, carry)
     }
+}
+
+/// What one file of a stream hands to the next.
+struct Carry {
+    reorder: Reorder,
+    batch: Vec<Event>,
+    buckets: Buckets,
 }
 
 /// Streams a prepared source: every event goes to `emit` in ordered batches; `emit`
@@ -786,20 +803,60 @@ pub fn scan(
     p: Prepared,
     clock: ClockSettings,
     opts: &ScanOptions,
-    mut emit: impl FnMut(Vec<Event>) -> bool,
+    emit: impl FnMut(Vec<Event>) -> bool,
 ) -> (SourceStats, Buckets) {
+    let (mut stats, buckets) = scan_stream(vec![(p, clock)], opts, emit);
+    (stats.remove(0), buckets)
+}
+
+/// Streams the files of one log, oldest first, as one source would be: one reorder
+/// window, one batch and one bucket table across them (one table for a day of rotated
+/// files, not one per file); the figures stay per file.
+pub fn scan_stream(
+    files: Vec<(Prepared, ClockSettings)>,
+    opts: &ScanOptions,
+    mut emit: impl FnMut(Vec<Event>) -> bool,
+) -> (Vec<SourceStats>, Buckets) {
+    let mut carry = Carry {
+        reorder: Reorder::new(opts.reorder_window, opts.reorder_max),
+        batch: Vec::with_capacity(opts.batch.max(1)),
+        buckets: Buckets::sharing(opts.client_budget.clone()),
+    };
+    let mut open = true;
+    let mut stats = Vec::with_capacity(files.len());
+    for (p, clock) in files {
+        let (s, c) = scan_file(p, clock, opts, carry, &mut emit, &mut open);
+        stats.push(s);
+        carry = c;
+    }
+    carry.reorder.finish(&mut carry.batch);
+    if open && !carry.batch.is_empty() {
+        emit(carry.batch);
+    }
+    (stats, carry.buckets)
+}
+
+fn scan_file(
+    p: Prepared,
+    clock: ClockSettings,
+    opts: &ScanOptions,
+    carry: Carry,
+    emit: &mut impl FnMut(Vec<Event>) -> bool,
+    still_open: &mut bool,
+) -> (SourceStats, Carry) {
+    let (reordered, late) = (carry.reorder.reordered, carry.reorder.late);
     let mut sc = Scanner {
         opts,
         name: Arc::from(p.input.name.as_str()),
         id: p.id,
         clock: SourceClock::new(clock),
         parser: LineParser::new(opts.registry.clone(), &p.detection),
-        reorder: Reorder::new(opts.reorder_window, opts.reorder_max),
-        batch: Vec::with_capacity(opts.batch.max(1)),
+        reorder: carry.reorder,
+        batch: carry.batch,
         pending: None,
         sorting: None,
         line_no: 0,
-        buckets: Buckets::sharing(opts.client_budget.clone()),
+        buckets: carry.buckets,
         stats: SourceStats {
             input: p.input.name.clone(),
             format: p
@@ -812,7 +869,7 @@ pub fn scan(
             ..SourceStats::default()
         },
     };
-    let mut open = true;
+    let mut open = *still_open;
     match p.body {
         Body::Lines { peeked, reader } => {
             for l in &peeked {
@@ -871,9 +928,130 @@ pub fn scan(
             }
         }
     }
-    let (stats, rest, buckets) = sc.finish();
-    if open && !rest.is_empty() {
-        emit(rest);
+    *still_open = open;
+    sc.finish_file(reordered, late)
+}
+
+/// The files of `prepared` grouped into streams, each oldest first: the rotations of one
+/// log (`haproxy.log`, `haproxy.log.1`, `haproxy.log.2.gz`…; `syslog-20240405`) read
+/// in the same format are one stream. Any other file is a stream of its own. Streams
+/// keep the order of their first file. A stream of many files is cut into up to `cores`
+/// runs of consecutive files of about the same size, read side by side (each run is in
+/// time order, as the merge needs).
+pub fn streams<T>(prepared: Vec<(Prepared, T)>, cores: usize) -> Vec<Vec<(Prepared, T)>> {
+    let mut out: Vec<Vec<(Prepared, T)>> = Vec::new();
+    let mut keys: Vec<Option<(String, Option<usize>)>> = Vec::new();
+    for (p, t) in prepared {
+        let key = (p.input.kind != InputKind::Stdin)
+            .then(|| rotation_of(&p.input.name))
+            .map(|(base, _)| (base.to_string(), p.detection.primary()));
+        match key
+            .as_ref()
+            .and_then(|k| keys.iter().position(|x| x.as_ref() == Some(k)))
+        {
+            Some(i) => out[i].push((p, t)),
+            None => {
+                keys.push(key);
+                out.push(vec![(p, t)]);
+            }
+        }
     }
-    (stats, buckets)
+    for files in &mut out {
+        // Oldest first: as the names say, then by the first full date read.
+        files.sort_by_key(|(p, _)| {
+            let (_, age) = rotation_of(&p.input.name);
+            (std::cmp::Reverse(age), p.first_dated)
+        });
+    }
+    out.into_iter()
+        .flat_map(|files| runs(files, cores))
+        .collect()
+}
+
+/// About how many bytes `input` decodes to: its size, or for gzip the size its trailer
+/// states (modulo 4 GiB, so never taken below the compressed size), else four times it.
+fn plain_size(input: &Input, compression: Compression) -> u64 {
+    use std::io::{Seek, SeekFrom};
+    let raw = input.size.unwrap_or(0);
+    let trailer = || -> Option<u64> {
+        let InputKind::File(path) = &input.kind else {
+            return None;
+        };
+        let mut f = std::fs::File::open(path).ok()?;
+        f.seek(SeekFrom::End(-4)).ok()?;
+        let mut b = [0u8; 4];
+        f.read_exact(&mut b).ok()?;
+        Some(u32::from_le_bytes(b) as u64).filter(|&n| n >= raw)
+    };
+    match compression {
+        Compression::None => raw,
+        Compression::Gzip => trailer().unwrap_or(raw.saturating_mul(4)),
+        Compression::Zstd => raw.saturating_mul(4),
+    }
+}
+
+/// `files` cut into at most `n` runs of consecutive files, each about `1/n` of the bytes.
+fn runs<T>(files: Vec<(Prepared, T)>, n: usize) -> Vec<Vec<(Prepared, T)>> {
+    let total: u64 = files.iter().map(|(p, _)| p.plain_size.max(1)).sum();
+    let n = n.clamp(1, files.len().max(1)) as u64;
+    let mut out = vec![Vec::new()];
+    let mut done = 0u64;
+    for (p, t) in files {
+        // A new run starts once the runs so far hold their share of the bytes.
+        let runs = out.len() as u64;
+        if runs < n && !out[out.len() - 1].is_empty() && done * n >= total * runs {
+            out.push(Vec::new());
+        }
+        done += p.plain_size.max(1);
+        out.last_mut().expect("one run at least").push((p, t));
+    }
+    out
+}
+
+/// A file's log and its age among the log's rotations (0 for the live file, larger for
+/// older ones): `haproxy.log.2.gz` is (`haproxy.log`, 2); `syslog-20240405` is (`syslog`,
+/// older than `syslog-20240406`); `haproxy.log` itself is (`haproxy.log`, 0). Only
+/// logrotate's shapes count: a number after a dot, or an eight-digit date after a dash
+/// (`web-1` and `web-2` are two logs).
+fn rotation_of(path: &str) -> (&str, u64) {
+    let mut s = path;
+    for ext in [".gz", ".zst", ".bz2", ".xz"] {
+        s = s.strip_suffix(ext).unwrap_or(s);
+    }
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    if let Some((head, tail)) = s.rsplit_once('.') {
+        if digits(tail) && tail.len() <= 4 && !head.is_empty() && !head.ends_with('/') {
+            return (head, tail.parse().unwrap_or(0));
+        }
+    }
+    if let Some((head, tail)) = s.rsplit_once('-') {
+        if digits(tail) && tail.len() == 8 && !head.is_empty() {
+            return (head, 100_000_000 - tail.parse::<u64>().unwrap_or(0));
+        }
+    }
+    (s, 0)
+}
+
+#[cfg(test)]
+mod stream_tests {
+    use super::rotation_of;
+
+    #[test]
+    fn rotations_name_their_log_and_age() {
+        assert_eq!(rotation_of("lb1/haproxy.log"), ("lb1/haproxy.log", 0));
+        assert_eq!(rotation_of("lb1/haproxy.log.1"), ("lb1/haproxy.log", 1));
+        assert_eq!(
+            rotation_of("lb1/haproxy.log.12.gz"),
+            ("lb1/haproxy.log", 12)
+        );
+        assert_eq!(rotation_of("eve.json.2.zst"), ("eve.json", 2));
+        assert_eq!(rotation_of("access.log.gz"), ("access.log", 0));
+        let (log, newer) = rotation_of("/var/log/syslog-20240406");
+        let (_, older) = rotation_of("/var/log/syslog-20240405.gz");
+        assert_eq!(log, "/var/log/syslog");
+        assert!(older > newer && newer > 0);
+        // not rotations: two logs each
+        assert_eq!(rotation_of("web-1"), ("web-1", 0));
+        assert_eq!(rotation_of("v1.20240405"), ("v1.20240405", 0));
+    }
 }
