@@ -655,12 +655,28 @@ impl MarkedEventReceiver for Builder<'_> {
     }
 }
 
-/// A mapping key as text (JSON keys are strings).
+/// The longest text a mapping key that is itself a collection becomes.
+const KEY_TEXT_MAX: usize = 1024;
+
+/// A mapping key as text (JSON keys are strings). A collection is written as JSON, cut
+/// to [`KEY_TEXT_MAX`] bytes: a key nested in a key nested in a key… would otherwise
+/// double its escapes at each level (`{{{{…}}}}` of 50 levels: petabytes).
 fn key_text(v: Value) -> String {
     match v {
         Value::String(s) => s,
         Value::Null => String::new(),
-        other => other.to_string(),
+        other => {
+            let mut s = other.to_string();
+            if s.len() > KEY_TEXT_MAX {
+                let mut end = KEY_TEXT_MAX;
+                while !s.is_char_boundary(end) {
+                    end -= 1;
+                }
+                s.truncate(end);
+                s.push('…');
+            }
+            s
+        }
     }
 }
 

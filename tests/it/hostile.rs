@@ -499,6 +499,21 @@ fn a_document_nested_10000_deep_is_damage() {
     }
 }
 
+/// A YAML document whose mapping keys are mappings, 60 deep (found by the pipeline
+/// fuzzer): each key is written as text, and each level's text would hold the escapes
+/// of the one inside it twice over. Key texts are capped, so it is read at once.
+#[test]
+fn mapping_keys_nested_60_deep_are_read_at_once() {
+    let doc = format!("---\n[{}{}]\n", "{".repeat(60), "}".repeat(60));
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(dir.path(), "keys.yaml", doc.as_bytes());
+    let o = timeline(&[path(&p)]);
+    let (lines, parsed, rejected) = o.counts("keys.yaml");
+    assert_eq!(lines, 2);
+    assert_eq!(parsed + rejected, lines);
+    assert!(o.rejects.iter().all(|r| r.len() < 4096), "{:?}", o.rejects);
+}
+
 /// Sample logs of an incident, with an IDS storm in its lead-up whose payload carries
 /// terminal escapes and Markdown: no output lets them through raw or lets them break its
 /// structure.
