@@ -309,7 +309,8 @@ fn pass<E: Send>(
 
     let mut out = Pass {
         sources: Vec::new(),
-        buckets: impact::Buckets::default(),
+        // The run's table numbers clients as the streams' tables do: merged as they are.
+        buckets: impact::Buckets::sharing(opts.client_budget.clone()),
         sunk,
     };
     let mut sources = Vec::new();

@@ -833,6 +833,7 @@ pub fn scan_stream(
     if open && !carry.batch.is_empty() {
         emit(carry.batch);
     }
+    carry.buckets.settle();
     (stats, carry.buckets)
 }
 

@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use rustc_hash::{FxBuildHasher, FxHashMap};
 
@@ -29,12 +29,19 @@ pub const CLIENT_SET_BUDGET: usize = 32 << 20;
 const MAX_GRANULE: i64 = 1 << 34;
 /// Client insertions between two checks of the sets' size.
 const CLIENT_CHECK_EVERY: u32 = 1 << 18;
+/// Clients a table sharing its numbering holds back before numbering them all under one
+/// lock (and the bytes of their texts, for clients that are not IPv4 addresses).
+const PENDING_CLIENTS: usize = 4096;
+const PENDING_TEXT: usize = 1 << 20;
 
-/// A budget for client sets shared by the sources read at once.
+/// What the streams read at once share about clients: one budget for their client sets,
+/// and one numbering of the clients (a client seen by every load balancer and backend
+/// is numbered once for the run, not once per stream).
 #[derive(Debug)]
 pub struct ClientBudget {
     limit: usize,
     used: AtomicUsize,
+    ids: Mutex<ClientIds>,
 }
 
 impl ClientBudget {
@@ -42,7 +49,13 @@ impl ClientBudget {
         Arc::new(ClientBudget {
             limit,
             used: AtomicUsize::new(0),
+            ids: Mutex::new(ClientIds::default()),
         })
+    }
+
+    fn ids(&self) -> std::sync::MutexGuard<'_, ClientIds> {
+        // The numbering stays whole even if a holder panicked (it only adds entries).
+        self.ids.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// A table that held `was` bytes now holds `now`: the total of all tables.
@@ -375,6 +388,25 @@ pub struct Buckets {
     reported: usize,
     /// Requests per tier that named a server (the load-balancer view).
     pub with_server: FxHashMap<u32, u64>,
+    /// Clients not yet numbered (a table sharing the run's numbering); their texts.
+    pending: Vec<Pending>,
+    pending_text: String,
+    numbered: Vec<u32>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Pending {
+    tier: u32,
+    second: i64,
+    client: PendingClient,
+    failed: bool,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum PendingClient {
+    V4(u32),
+    /// A range of `pending_text`.
+    Text(usize, usize),
 }
 
 impl Buckets {
@@ -390,6 +422,7 @@ impl Buckets {
     /// sources together hold more than the budget (the busiest check most often, so
     /// they coarsen first). A table of its own is held to the budget alone.
     fn check_clients(&mut self) {
+        self.settle();
         let Some(shared) = self.shared.clone() else {
             self.fit_clients(CLIENT_SET_BUDGET);
             return;
@@ -405,6 +438,51 @@ impl Buckets {
         }
     }
 
+    /// Numbers the clients held back (under the run's lock, once for all of them) and
+    /// puts them in their sets. The figures read a settled table.
+    pub fn settle(&mut self) {
+        let Some(shared) = self.shared.clone() else {
+            return;
+        };
+        if self.pending.is_empty() {
+            return;
+        }
+        let mut numbered = std::mem::take(&mut self.numbered);
+        numbered.clear();
+        {
+            let mut ids = shared.ids();
+            numbered.extend(self.pending.iter().map(|p| match p.client {
+                PendingClient::V4(a) => ids.id_of_key(a as u64),
+                PendingClient::Text(from, to) => ids.id(&self.pending_text[from..to]),
+            }));
+        }
+        let pending = std::mem::take(&mut self.pending);
+        for (p, &id) in pending.iter().zip(&numbered) {
+            self.insert_client(p.tier, p.second, id, p.failed);
+        }
+        self.pending = pending;
+        self.pending.clear();
+        self.pending_text.clear();
+        self.numbered = numbered;
+    }
+
+    fn insert_client(&mut self, tier: u32, second: i64, id: u32, failed: bool) {
+        let g = self.granule();
+        let sets = self
+            .clients_by_granule
+            .entry((tier, second.div_euclid(g) * g))
+            .or_default();
+        sets.seen.insert(id);
+        if failed {
+            sets.failed.insert(id);
+        }
+        self.client_adds += 1;
+        if self.client_adds >= CLIENT_CHECK_EVERY {
+            self.client_adds = 0;
+            self.check_clients();
+        }
+    }
+
     /// Folds one request event in.
     pub fn add(&mut self, tier: &str, ts: Nanos, r: &RequestRef<'_>) {
         let key = BucketKey {
@@ -416,20 +494,29 @@ impl Buckets {
         if r.server.is_some() {
             *self.with_server.entry(key.tier).or_default() += 1;
         }
-        if let Some(c) = r.client.as_deref().map(|c| self.clients.id(c)) {
-            let g = self.granule();
-            let sets = self
-                .clients_by_granule
-                .entry((key.tier, key.second.div_euclid(g) * g))
-                .or_default();
-            sets.seen.insert(c);
-            if r.failed {
-                sets.failed.insert(c);
-            }
-            self.client_adds += 1;
-            if self.client_adds >= CLIENT_CHECK_EVERY {
-                self.client_adds = 0;
-                self.check_clients();
+        if let Some(c) = r.client.as_deref() {
+            if self.shared.is_some() {
+                let client = match parse_v4(c.as_bytes()) {
+                    Some(a) => PendingClient::V4(a),
+                    None => {
+                        let start = self.pending_text.len();
+                        self.pending_text.push_str(c);
+                        PendingClient::Text(start, self.pending_text.len())
+                    }
+                };
+                self.pending.push(Pending {
+                    tier: key.tier,
+                    second: key.second,
+                    client,
+                    failed: r.failed,
+                });
+                if self.pending.len() >= PENDING_CLIENTS || self.pending_text.len() >= PENDING_TEXT
+                {
+                    self.settle();
+                }
+            } else {
+                let id = self.clients.id(c);
+                self.insert_client(key.tier, key.second, id, r.failed);
             }
         }
         self.map.entry(key).or_default().add(ts, r);
@@ -492,12 +579,20 @@ impl Buckets {
 
     /// Adds another table: names re-interned, counts added, client sets united.
     pub fn merge(&mut self, mut other: Buckets) {
-        if let Some(shared) = other.shared.take() {
+        self.settle();
+        other.settle();
+        let same_ids = match (&self.shared, &other.shared) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        };
+        if let Some(shared) = &other.shared {
             shared.report(other.reported, 0);
         }
         other.reported = 0;
-        if self.map.is_empty() && self.clients_by_granule.is_empty() && self.tiers.is_empty() {
-            // Into an empty table: the other one, moved (not copied), on this one's budget.
+        let empty =
+            self.map.is_empty() && self.clients_by_granule.is_empty() && self.tiers.is_empty();
+        if empty && (same_ids || self.shared.is_none() && other.shared.is_none()) {
+            // Into an empty table: the other one, moved (not copied).
             other.shared = self.shared.take();
             *self = other;
             self.check_clients();
@@ -511,7 +606,19 @@ impl Buckets {
         let tiers = remap(&other.tiers, &mut self.tiers);
         let backends = remap(&other.backends, &mut self.backends);
         let servers = remap(&other.servers, &mut self.servers);
-        let clients = self.clients.remap(&other.clients);
+        // Client ids: the same numbering, or the other's renumbered into this one's.
+        let clients: Vec<u32> = if same_ids {
+            Vec::new()
+        } else {
+            let theirs = match &other.shared {
+                Some(s) => s.ids().clone(),
+                None => std::mem::take(&mut other.clients),
+            };
+            match &self.shared {
+                Some(s) => s.ids().remap(&theirs),
+                None => self.clients.remap(&theirs),
+            }
+        };
         let identity = clients.iter().enumerate().all(|(i, c)| i as u32 == *c);
         for (t, n) in other.with_server {
             *self.with_server.entry(tiers[t as usize]).or_default() += n;
