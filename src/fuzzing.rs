@@ -239,6 +239,7 @@ pub fn pipeline(data: &[u8]) {
         reorder_max: 10_000,
         batch: crate::scan::BATCH,
         client_budget: crate::impact::ClientBudget::new(crate::impact::CLIENT_SET_BUDGET),
+        run_table: Default::default(),
         since: None,
         until: None,
         forward_requests: false,

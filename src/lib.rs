@@ -131,6 +131,7 @@ pub fn read<E: Send>(
         reorder_max: 10_000,
         batch: scan::BATCH,
         client_budget: impact::ClientBudget::new(impact::CLIENT_SET_BUDGET),
+        run_table: Default::default(),
         since: cfg.since,
         until: cfg.until,
         forward_requests,
@@ -163,6 +164,7 @@ pub fn read<E: Send>(
             forward_requests: false,
             rejects: None,
             client_budget: impact::ClientBudget::new(impact::CLIENT_SET_BUDGET),
+            run_table: Default::default(),
             ..opts
         };
         let first = pass(cfg, files, quiet, &|_| None, |_| Ok::<(), E>(()))?;
@@ -307,20 +309,26 @@ fn pass<E: Send>(
     let sunk = merge::kway(receivers.len(), |i| receivers[i].blocking_recv(), &mut sink);
     drop(receivers);
 
-    let mut out = Pass {
-        sources: Vec::new(),
-        // The run's table numbers clients as the streams' tables do: merged as they are.
-        buckets: impact::Buckets::sharing(opts.client_budget.clone()),
-        sunk,
-    };
     let mut sources = Vec::new();
+    let mut rests = Vec::new();
     for (ids, h) in handles {
-        let (stats, buckets) = rt
+        let (stats, rest) = rt
             .block_on(h)
             .map_err(|e| anyhow!("a source failed: {e}"))?;
         sources.extend(ids.into_iter().zip(stats));
-        out.buckets.merge(buckets);
+        rests.push(rest);
     }
+    // What the streams handed over as they read, then what each kept at its end.
+    let mut buckets =
+        std::mem::take(&mut *opts.run_table.lock().unwrap_or_else(|e| e.into_inner()));
+    for rest in rests {
+        buckets.merge(rest);
+    }
+    let mut out = Pass {
+        sources: Vec::new(),
+        buckets,
+        sunk,
+    };
     // The inputs' order, whatever the streams'.
     sources.sort_by_key(|(id, _)| *id);
     out.sources = sources.into_iter().map(|(_, s)| s).collect();

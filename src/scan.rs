@@ -30,6 +30,7 @@ use crate::input::{open, Chunk, ChunkKind, Compression, Input, InputKind, LineRe
 use crate::merge::Reorder;
 use crate::time::{
     request_key, ClockSettings, Observation, RawTime, Sampler, SourceClock, YearSource,
+    NANOS_PER_SEC,
 };
 
 /// Lines looked at to detect a source's format.
@@ -180,6 +181,9 @@ pub struct Prepared {
     plain_size: u64,
 }
 
+/// Requests a stream folds between two hand-overs to the run's table.
+const HAND_OVER_EVERY: u32 = 1 << 20;
+
 /// Options the scan needs from the run.
 pub struct ScanOptions {
     pub registry: Arc<Registry>,
@@ -193,6 +197,9 @@ pub struct ScanOptions {
     pub batch: usize,
     /// The budget the sources' distinct-client sets share (their granule doubles past it).
     pub client_budget: Arc<crate::impact::ClientBudget>,
+    /// The run's bucket table: each stream moves its settled seconds into it as it
+    /// reads, so a second's buckets are held once, not once per stream.
+    pub run_table: Arc<Mutex<Buckets>>,
     pub since: Option<Nanos>,
     pub until: Option<Nanos>,
     /// Pass request events on (events command) or only count them (timeline).
@@ -678,6 +685,7 @@ impl Scanner<'_> {
             if !self.opts.forward_requests {
                 if ev.request.is_some() {
                     self.buckets.add(&ev.format, ev.ts, &r);
+                    self.hand_over();
                 }
                 return;
             }
@@ -696,6 +704,25 @@ impl Scanner<'_> {
         }
         self.count_request(ts, prec, r);
         self.buckets.add(format, ts, r);
+        self.hand_over();
+    }
+
+    /// Every [`HAND_OVER_EVERY`] requests: the buckets of seconds well behind the newest
+    /// (by the reorder window and a minute) go to the run's table.
+    fn hand_over(&mut self) {
+        if self.buckets.since_split() < HAND_OVER_EVERY {
+            return;
+        }
+        let behind = self.opts.reorder_window / NANOS_PER_SEC + 60;
+        let part = self
+            .buckets
+            .split_before(self.buckets.newest().saturating_sub(behind));
+        let mut run = self
+            .opts
+            .run_table
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        run.merge(part);
     }
 
     /// Counts an event of `format` at `ts`: false when it falls outside `--since`/

@@ -22,6 +22,7 @@ pub fn run(args: DetectArgs) -> anyhow::Result<Exit> {
         reorder_max: 1,
         batch: crate::scan::BATCH,
         client_budget: crate::impact::ClientBudget::new(crate::impact::CLIENT_SET_BUDGET),
+        run_table: Default::default(),
         since: None,
         until: None,
         forward_requests: false,

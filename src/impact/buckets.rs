@@ -392,6 +392,9 @@ pub struct Buckets {
     pending: Vec<Pending>,
     pending_text: String,
     numbered: Vec<u32>,
+    /// The latest second folded in, and requests folded since the last split.
+    newest: i64,
+    since_split: u32,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -483,6 +486,63 @@ impl Buckets {
         }
     }
 
+    /// Requests folded in since the last [`Buckets::split_before`].
+    pub fn since_split(&self) -> u32 {
+        self.since_split
+    }
+
+    /// The latest second folded in.
+    pub fn newest(&self) -> i64 {
+        self.newest
+    }
+
+    /// Takes out what is before `cut` (seconds): the buckets of earlier seconds, the
+    /// client sets of granules that end by then, and the server counts. What is left is
+    /// the rest (more may still be folded into either; a merge adds them up).
+    pub fn split_before(&mut self, cut: i64) -> Buckets {
+        self.settle();
+        self.since_split = 0;
+        let mut part = Buckets {
+            tiers: self.tiers.clone(),
+            backends: self.backends.clone(),
+            servers: self.servers.clone(),
+            shared: self.shared.clone(),
+            client_granule: self.client_granule,
+            with_server: std::mem::take(&mut self.with_server),
+            ..Buckets::default()
+        };
+        let old: Vec<BucketKey> = self
+            .map
+            .keys()
+            .filter(|k| k.second < cut)
+            .copied()
+            .collect();
+        for k in old {
+            if let Some(b) = self.map.remove(&k) {
+                part.map.insert(k, b);
+            }
+        }
+        self.map.shrink_to_fit();
+        let g = self.granule();
+        let done: Vec<(u32, i64)> = (self.clients_by_granule.keys())
+            .filter(|(_, start)| start.saturating_add(g) <= cut)
+            .copied()
+            .collect();
+        for k in done {
+            if let Some(sets) = self.clients_by_granule.remove(&k) {
+                part.clients_by_granule.insert(k, sets);
+            }
+        }
+        self.clients_by_granule.shrink_to_fit();
+        // This table holds less of the budget now; the part holds none until merged.
+        if let Some(shared) = &self.shared {
+            let mine = self.client_set_bytes();
+            shared.report(self.reported, mine);
+            self.reported = mine;
+        }
+        part
+    }
+
     /// Folds one request event in.
     pub fn add(&mut self, tier: &str, ts: Nanos, r: &RequestRef<'_>) {
         let key = BucketKey {
@@ -491,6 +551,8 @@ impl Buckets {
             backend: self.backends.id(r.backend.as_deref().unwrap_or("-")),
             server: self.servers.id(r.server.as_deref().unwrap_or("-")),
         };
+        self.newest = self.newest.max(key.second);
+        self.since_split = self.since_split.saturating_add(1);
         if r.server.is_some() {
             *self.with_server.entry(key.tier).or_default() += 1;
         }
@@ -591,9 +653,9 @@ impl Buckets {
         other.reported = 0;
         let empty =
             self.map.is_empty() && self.clients_by_granule.is_empty() && self.tiers.is_empty();
-        if empty && (same_ids || self.shared.is_none() && other.shared.is_none()) {
-            // Into an empty table: the other one, moved (not copied).
-            other.shared = self.shared.take();
+        if empty && (same_ids || self.shared.is_none()) {
+            // Into an empty table: the other one, moved (not copied), with its numbering
+            // and budget.
             *self = other;
             self.check_clients();
             return;
@@ -791,6 +853,58 @@ mod tests {
     }
 
     #[test]
+    fn a_table_split_and_merged_back_is_the_same_table() {
+        let budget = ClientBudget::new(CLIENT_SET_BUDGET);
+        let fill = |b: &mut Buckets, from: i64, to: i64| {
+            for s in from..to {
+                for c in 0..20u32 {
+                    let client = format!("10.0.{}.{}", c, s % 7);
+                    let server = if c % 3 == 0 { "a" } else { "b" };
+                    let r = RequestRef {
+                        client: Some(client.as_str().into()),
+                        ..req(if c == 5 { 503 } else { 200 }, server, "x", c == 5)
+                    };
+                    b.add("t", s * NANOS_PER_SEC + c as i64, &r);
+                }
+            }
+        };
+        let mut whole = Buckets::sharing(budget.clone());
+        fill(&mut whole, 0, 300);
+        fill(&mut whole, 100, 120); // late arrivals
+        whole.settle();
+
+        let mut run = Buckets::default();
+        let mut stream = Buckets::sharing(budget.clone());
+        fill(&mut stream, 0, 200);
+        assert_eq!(stream.newest(), 199);
+        run.merge(stream.split_before(150));
+        assert!(stream.map.keys().all(|k| k.second >= 150));
+        fill(&mut stream, 200, 300);
+        fill(&mut stream, 100, 120);
+        run.merge(stream.split_before(250));
+        run.merge(stream);
+
+        let sorted = |b: &Buckets| {
+            let mut v: Vec<(i64, String, u32, u32, [u32; 5])> = (b.map.iter())
+                .map(|(k, x)| {
+                    let server = b.servers.name(k.server).to_string();
+                    (k.second, server, x.requests, x.failed, x.status)
+                })
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(sorted(&run), sorted(&whole));
+        assert_eq!(run.with_server, whole.with_server);
+        for (from, to) in [(0, 299), (100, 119), (140, 160)] {
+            assert_eq!(
+                run.clients_between(0, from, to),
+                whole.clients_between(0, from, to)
+            );
+        }
+    }
+
+    #[test]
     fn client_ids_are_dense_over_addresses_and_names() {
         let mut c = ClientIds::default();
         let texts = [
@@ -865,8 +979,8 @@ mod tests {
         all.merge(y);
         assert_eq!(
             budget.used.load(Ordering::Relaxed),
-            0,
-            "merged tables give it back"
+            all.client_set_bytes(),
+            "merged tables give theirs back; the table they went to holds its own"
         );
         assert_eq!(all.clients_between(0, 0, 599).0, 10_000);
     }
