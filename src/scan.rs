@@ -795,6 +795,7 @@ impl Scanner<'_> {
         }
         let clock = &self.clock;
         let stats = &mut self.stats;
+        stats.requests_sample.shrink();
         stats.reordered = self.reorder.reordered - reordered;
         stats.late = self.reorder.late - late;
         stats.tz = clock.zone_name();

@@ -260,8 +260,10 @@ pub struct Bucket {
     pub bytes: u64,
     pub first_ts: Nanos,
     pub last_ts: Nanos,
-    pub first_failed: Option<Nanos>,
-    pub last_failed: Option<Nanos>,
+    /// The first and last failed request (meaningful when `failed > 0`: see
+    /// [`Bucket::failures`]).
+    first_failed: Nanos,
+    last_failed: Nanos,
     /// Counts saturate at 65,535 per bin (one server, one second).
     pub latency: Option<Box<[u16; LATENCY_BINS]>>,
 }
@@ -315,11 +317,19 @@ impl Bucket {
             *bin = bin.saturating_add(1);
         }
         if r.failed {
+            if self.failed == 0 {
+                (self.first_failed, self.last_failed) = (ts, ts);
+            }
             self.failed += 1;
             self.lb_failed += r.lb_failure as u32;
-            self.first_failed = Some(self.first_failed.map_or(ts, |f| f.min(ts)));
-            self.last_failed = Some(self.last_failed.map_or(ts, |f| f.max(ts)));
+            self.first_failed = self.first_failed.min(ts);
+            self.last_failed = self.last_failed.max(ts);
         }
+    }
+
+    /// The first and last failed request, when one failed.
+    pub fn failures(&self) -> Option<(Nanos, Nanos)> {
+        (self.failed > 0).then_some((self.first_failed, self.last_failed))
     }
 
     /// Adds `other` (whose client ids are already in this table's numbering).
@@ -331,6 +341,13 @@ impl Bucket {
             self.first_ts = other.first_ts;
             self.last_ts = other.last_ts;
         }
+        if let Some((first, last)) = other.failures() {
+            if self.failed == 0 {
+                (self.first_failed, self.last_failed) = (first, last);
+            }
+            self.first_failed = self.first_failed.min(first);
+            self.last_failed = self.last_failed.max(last);
+        }
         self.requests = self.requests.saturating_add(other.requests);
         self.failed = self.failed.saturating_add(other.failed);
         self.lb_failed = self.lb_failed.saturating_add(other.lb_failed);
@@ -340,8 +357,6 @@ impl Bucket {
         self.bytes += other.bytes;
         self.first_ts = self.first_ts.min(other.first_ts);
         self.last_ts = self.last_ts.max(other.last_ts);
-        self.first_failed = min_opt(self.first_failed, other.first_failed);
-        self.last_failed = max_opt(self.last_failed, other.last_failed);
         if let Some(h) = &other.latency {
             let mine = self
                 .latency
@@ -350,20 +365,6 @@ impl Bucket {
                 *a = a.saturating_add(*b);
             }
         }
-    }
-}
-
-fn min_opt(a: Option<Nanos>, b: Option<Nanos>) -> Option<Nanos> {
-    match (a, b) {
-        (Some(x), Some(y)) => Some(x.min(y)),
-        (x, None) | (None, x) => x,
-    }
-}
-
-fn max_opt(a: Option<Nanos>, b: Option<Nanos>) -> Option<Nanos> {
-    match (a, b) {
-        (Some(x), Some(y)) => Some(x.max(y)),
-        (x, None) | (None, x) => x,
     }
 }
 

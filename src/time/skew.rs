@@ -438,6 +438,11 @@ impl Sampler {
         }
     }
 
+    /// Gives back the room a full sampler no longer needs (when its source is read).
+    pub fn shrink(&mut self) {
+        self.kept.shrink_to_fit();
+    }
+
     pub fn push(&mut self, o: Observation) {
         self.seen += 1;
         if !kept_at(o.key, self.level) {

@@ -487,8 +487,9 @@ fn per_second<'a>(buckets: impl Iterator<Item = Row<'a>>) -> PerSecond {
         let e = out.entry(k.second).or_default();
         e.0 += b.requests as u64;
         e.1 += b.failed as u64;
-        e.2 = [e.2, b.first_failed].into_iter().flatten().min();
-        e.3 = [e.3, b.last_failed].into_iter().flatten().max();
+        let (first, last) = b.failures().unzip();
+        e.2 = [e.2, first].into_iter().flatten().min();
+        e.3 = [e.3, last].into_iter().flatten().max();
     }
     out
 }
