@@ -446,7 +446,7 @@ struct Scanner<'o> {
     buckets: Buckets,
 }
 
-impl Scanner<'_> {
+impl<'o> Scanner<'o> {
     fn line(&mut self, text: &str, cut: bool, lossy: bool) {
         self.line_no += 1;
         let stats = &mut self.stats;
@@ -544,8 +544,11 @@ impl Scanner<'_> {
     /// `record`: the line is the compact JSON of a record of a framed source (a document's
     /// item, a journal export entry), with no envelope.
     fn events_of(&mut self, text: &str, record: bool) -> Result<(Vec<Event>, usize), Reject> {
-        let reg = self.parser.registry().clone();
-        let lean = !self.opts.forward_requests;
+        // The run's registry, borrowed for the options' lifetime (not this scanner's, and
+        // without an atomic count on every line).
+        let opts: &'o ScanOptions = self.opts;
+        let reg = &opts.registry;
+        let lean = !opts.forward_requests;
         let name = self.name.clone();
         let at = LineAt {
             source_id: self.id,
@@ -632,8 +635,8 @@ impl Scanner<'_> {
         at: &LineAt<'_>,
         lean: bool,
     ) -> Result<(Vec<Event>, usize), Reject> {
-        let reg = self.parser.registry().clone();
-        let format = &reg.formats()[f];
+        let opts: &'o ScanOptions = self.opts;
+        let format = &opts.registry.formats()[f];
         let matches = format.each(&m).unwrap_or_else(|| vec![m]);
         let mut events = Vec::with_capacity(matches.len());
         for m in matches {

@@ -252,7 +252,69 @@ struct RequestRoles {
     latency_to_ms: f64,
     bytes: Option<Field>,
     termination: Option<Field>,
-    lb_failure: Vec<Vec<(Field, Regex)>>,
+    lb_failure: Vec<Vec<(Field, Matcher)>>,
+}
+
+/// A number's text as f64; whole numbers (most latencies) without the float parser.
+fn decimal(s: &str) -> Option<f64> {
+    if !s.is_empty() && s.len() <= 15 && s.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(s.bytes().fold(0u64, |n, b| n * 10 + (b - b'0') as u64) as f64);
+    }
+    s.parse().ok()
+}
+
+/// A role's test of a field: a regex, or what its plainest shapes say without the
+/// regex engine (`^<NOSRV>$`: the text is exactly this; `^[sSRIDK]`: its first byte is
+/// one of these), which `lb_failure` runs on every request line.
+enum Matcher {
+    Equals(Box<[u8]>),
+    FirstByte(Box<[bool; 256]>),
+    Regex(Regex),
+}
+
+impl Matcher {
+    fn new(src: &str, regex: Regex) -> Matcher {
+        use regex_syntax::hir::{Class, HirKind, Look};
+        let parsed = regex_syntax::ParserBuilder::new()
+            .unicode(false)
+            .utf8(false)
+            .build()
+            .parse(src);
+        let Ok(hir) = parsed else {
+            return Matcher::Regex(regex);
+        };
+        let HirKind::Concat(parts) = hir.kind() else {
+            return Matcher::Regex(regex);
+        };
+        let look = |h: &regex_syntax::hir::Hir, l: Look| *h.kind() == HirKind::Look(l);
+        match parts.as_slice() {
+            [a, lit, b] if look(a, Look::Start) && look(b, Look::End) => match lit.kind() {
+                HirKind::Literal(l) => Matcher::Equals(l.0.clone()),
+                _ => Matcher::Regex(regex),
+            },
+            [a, class] if look(a, Look::Start) => match class.kind() {
+                HirKind::Class(Class::Bytes(c)) => {
+                    let mut set = Box::new([false; 256]);
+                    for r in c.ranges() {
+                        for b in r.start()..=r.end() {
+                            set[b as usize] = true;
+                        }
+                    }
+                    Matcher::FirstByte(set)
+                }
+                _ => Matcher::Regex(regex),
+            },
+            _ => Matcher::Regex(regex),
+        }
+    }
+
+    fn is_match(&self, text: &[u8]) -> bool {
+        match self {
+            Matcher::Equals(b) => text == &b[..],
+            Matcher::FirstByte(set) => text.first().is_some_and(|&b| set[b as usize]),
+            Matcher::Regex(r) => r.is_match(text),
+        }
+    }
 }
 
 /// Templates tried in order: the first that renders wins.
@@ -530,9 +592,10 @@ impl Format {
                     let mut cond = Some(m);
                     let mut at = format!("request.lb_failure[{i}]");
                     while let Some(c) = cond {
+                        let regex = re(format!("{at}.regex"), &c.regex)?;
                         all.push((
                             Field::new(&c.field, &patterns),
-                            re(format!("{at}.regex"), &c.regex)?,
+                            Matcher::new(&c.regex, regex),
                         ));
                         at.push_str(".and");
                         cond = c.and.as_deref();
@@ -1098,7 +1161,7 @@ impl Format {
         let get = |f: &Option<Field>| f.as_ref().and_then(|f| f.text(rec, pattern));
         let status = get(&roles.status).and_then(|s| s.parse::<u16>().ok());
         let latency_ms = get(&roles.latency)
-            .and_then(|s| s.trim_start_matches('+').parse::<f64>().ok())
+            .and_then(|s| decimal(s.trim_start_matches('+')))
             .filter(|v| *v >= 0.0)
             .map(|v| v * roles.latency_to_ms);
         let bytes = get(&roles.bytes).and_then(|s| s.trim_start_matches('+').parse::<u64>().ok());
@@ -1120,6 +1183,69 @@ impl Format {
             termination: get(&roles.termination),
             failed: lb_failure || status.is_some_and(|s| s >= 500),
             lb_failure,
+        }
+    }
+}
+
+#[cfg(test)]
+mod matcher_tests {
+    use super::{build_regex, Matcher};
+    use proptest::prelude::*;
+
+    const SOURCES: [&str; 7] = [
+        "^<NOSRV>$",
+        "^[sSRIDK]",
+        "^[a-c-]",
+        "^CD$",
+        "[sS]",
+        "^(?i)cd",
+        "^\\d{3}$",
+    ];
+
+    #[test]
+    fn whole_numbers_read_as_the_float_parser_reads_them() {
+        for s in [
+            "0",
+            "7",
+            "0012",
+            "999999999999999",
+            "1.5",
+            "-1",
+            "",
+            "1e3",
+            "9999999999999999",
+        ] {
+            assert_eq!(super::decimal(s), s.parse::<f64>().ok(), "{s}");
+        }
+    }
+
+    #[test]
+    fn the_plain_shapes_skip_the_regex_engine() {
+        let kind = |src: &str| match Matcher::new(src, build_regex(src).unwrap()) {
+            Matcher::Equals(_) => "equals",
+            Matcher::FirstByte(_) => "first byte",
+            Matcher::Regex(_) => "regex",
+        };
+        assert_eq!(kind("^<NOSRV>$"), "equals");
+        assert_eq!(kind("^[sSRIDK]"), "first byte");
+        assert_eq!(kind("^(?i)cd"), "regex");
+        assert_eq!(kind("[sS]"), "regex");
+    }
+
+    proptest! {
+        #[test]
+        fn a_matcher_says_what_its_regex_says(
+            src in 0..SOURCES.len(),
+            text in prop::sample::select(vec!["<NOSRV>", "<NOSRV>x", "", "s", "SC--", "----",
+                "CD", "cd", "CDx", "b", "-", "123", "1234", "K\n"]),
+            tail in "[a-zA-Z<>\\-\\n]{0,3}",
+        ) {
+            let src = SOURCES[src];
+            let regex = build_regex(src).unwrap();
+            let m = Matcher::new(src, regex.clone());
+            for t in [text.to_string(), format!("{text}{tail}"), tail.clone()] {
+                prop_assert_eq!(m.is_match(t.as_bytes()), regex.is_match(t.as_bytes()), "{} on {:?}", src, t);
+            }
         }
     }
 }
