@@ -93,8 +93,11 @@ pub fn detect(reg: &Registry, path: &str, lines: &[String], forced: Option<usize
         }
         let (mut claimed, mut strength) = (0usize, 0usize);
         for (whole, inner) in &views {
-            let fits =
-                |v: &LineView<'_>| f.matches(v).filter(|m| m.time.is_ok()).map(|m| m.strength);
+            let fits = |v: &LineView<'_>| {
+                f.matches(v)
+                    .filter(|m| m.time.is_ok())
+                    .map(|m| m.strength())
+            };
             if let Some(s) = inner.as_ref().and_then(fits).or_else(|| fits(whole)) {
                 claimed += 1;
                 strength += s;

@@ -120,6 +120,32 @@ fn is_space(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r')
 }
 
+/// Where the first whitespace byte of `b` is (its length if none).
+fn first_space(b: &[u8]) -> usize {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+    let mut i = 0;
+    while i + 8 <= b.len() {
+        let w = u64::from_le_bytes(b[i..i + 8].try_into().expect("eight bytes"));
+        // The lowest byte below 0x21 is flagged exactly (higher flags may be borrows).
+        let below = w.wrapping_sub(ONES * 0x21) & !w & HIGH;
+        if below == 0 {
+            i += 8;
+            continue;
+        }
+        let k = i + (below.trailing_zeros() / 8) as usize;
+        if is_space(b[k]) {
+            return k;
+        }
+        // A control byte that is not whitespace: go on after it.
+        i = k + 1;
+    }
+    i + b[i..]
+        .iter()
+        .position(|&c| is_space(c))
+        .unwrap_or(b.len() - i)
+}
+
 fn is_word(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_'
 }
@@ -153,8 +179,15 @@ impl<'a> Cur<'a> {
     }
     /// `\S+` followed by a space (consumed): the token's span.
     fn token_sp(&mut self) -> Option<Span> {
-        let s = self.run1(|c| !is_space(c))?;
+        let s = self.non_space()?;
         self.lit(b' ').then_some(s)
+    }
+    /// `\S+`: the maximal non-empty run of bytes that are not whitespace, found eight
+    /// bytes at a time (every whitespace byte is below `!`).
+    fn non_space(&mut self) -> Option<Span> {
+        let start = self.i.min(self.b.len());
+        self.i = start + first_space(&self.b[start..]);
+        (self.i > start).then_some(Span(start as u32, self.i as u32))
     }
     /// `-?\d+`, `\+?\d+`: an optional sign byte then digits.
     fn signed(&mut self, sign: u8) -> Option<Span> {
@@ -442,7 +475,7 @@ mod haproxy {
             c.i += 2;
             s[METHOD] = c.run1(|x| x.is_ascii_uppercase())?;
             c.lit(b' ').then_some(())?;
-            let path = c.run1(|x| !is_space(x))?;
+            let path = c.non_space()?;
             // The lazy path ends as early as the rest allows: before a final `"` when
             // only spaces follow it, else at the end of the token.
             let tail_quote = b[path.1 as usize - 1] == b'"' && path.1 - path.0 >= 2;
@@ -538,7 +571,7 @@ mod nginx {
         let first = (|| {
             let m = r.run1(|x| x.is_ascii_uppercase())?;
             r.lit(b' ').then_some(())?;
-            let p = r.run1(|x| !is_space(x))?;
+            let p = r.non_space()?;
             let proto = if r.lit(b' ') {
                 Some(Span(r.i as u32, close as u32))
             } else if r.i == close {
@@ -882,7 +915,7 @@ mod alb {
         // `(?:\ (\S+))?(?:\ .*)?$`
         if c.peek() == Some(b' ') && c.at(1).is_some_and(|x| !is_space(x)) {
             c.i += 1;
-            s[CONN_TRACE_ID] = c.run1(|x| !is_space(x))?;
+            s[CONN_TRACE_ID] = c.non_space()?;
         }
         let rest = &b[c.i..];
         (rest.is_empty() || (rest[0] == b' ' && memchr(b'\n', rest).is_none())).then_some(())
@@ -1421,7 +1454,7 @@ mod traefik {
         let open = c.i;
         let method = c.run1(|x| x.is_ascii_uppercase());
         let first = method.filter(|_| c.lit(b' ')).and_then(|m| {
-            let p = c.run1(|x| !is_space(x))?;
+            let p = c.non_space()?;
             Some((m, p))
         });
         match first {
@@ -1498,6 +1531,17 @@ mod tests {
     use super::*;
     use crate::format::Registry;
     use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn first_space_is_the_first_whitespace_byte(
+            b in proptest::collection::vec(prop::sample::select(
+                vec![b'a', b'/', b' ', b'\t', b'\n', b'\r', 0x0b, 0x0c, 0x00, 0x1f, 0x20, 0x21, 0x80, 0xa0, 0xff]), 0..40),
+        ) {
+            let want = b.iter().position(|&c| is_space(c)).unwrap_or(b.len());
+            prop_assert_eq!(first_space(&b), want);
+        }
+    }
 
     static REG: std::sync::LazyLock<Registry> =
         std::sync::LazyLock::new(|| Registry::builtin().unwrap());

@@ -358,8 +358,21 @@ pub struct Match<'a> {
     pub record: Record<'a>,
     /// The line's time as its text says it (before zone/year), with precision and text.
     pub time: Result<(RawTime, u8, Cow<'a, str>), Reject>,
+    /// How much of the line the match explains (fields found): ranks formats. A
+    /// tokenizer's is counted when asked ([`Match::strength`]): only detection asks.
+    strength: usize,
+}
+
+impl Match<'_> {
     /// How much of the line the match explains (fields found): ranks formats.
-    pub strength: usize,
+    pub fn strength(&self) -> usize {
+        match &self.record {
+            Record::Spans { spans, names, .. } => (spans.iter().take(names.len()))
+                .filter(|s| s.get().is_some_and(|r| !r.is_empty()))
+                .count(),
+            _ => self.strength,
+        }
+    }
 }
 
 /// What a built event came from (for the sample checker's coverage).
@@ -691,18 +704,11 @@ impl Format {
             DefKind::Regex => {
                 for (i, p) in self.patterns.iter().enumerate() {
                     if let Some(record) = Self::fast_record(p, view.text) {
-                        let strength = match &record {
-                            Record::Spans { spans, .. } => spans
-                                .iter()
-                                .filter(|s| s.get().is_some_and(|r| !r.is_empty()))
-                                .count(),
-                            _ => 0,
-                        };
                         return Some(Match {
                             pattern: i,
                             time: self.time_of(&record, p),
                             record,
-                            strength,
+                            strength: 0,
                         });
                     }
                     if let Some(c) = p

@@ -460,14 +460,29 @@ impl Buckets {
                 PendingClient::Text(from, to) => ids.id(&self.pending_text[from..to]),
             }));
         }
-        let pending = std::mem::take(&mut self.pending);
-        for (p, &id) in pending.iter().zip(&numbered) {
-            self.insert_client(p.tier, p.second, id, p.failed);
+        // Requests come in time order, mostly: one set lookup per run of a granule.
+        let g = self.granule();
+        let granule = |p: &Pending| (p.tier, p.second.div_euclid(g) * g);
+        let mut i = 0;
+        while i < self.pending.len() {
+            let key = granule(&self.pending[i]);
+            let sets = self.clients_by_granule.entry(key).or_default();
+            while let Some(p) = self.pending.get(i).filter(|p| granule(p) == key) {
+                sets.seen.insert(numbered[i]);
+                if p.failed {
+                    sets.failed.insert(numbered[i]);
+                }
+                i += 1;
+            }
         }
-        self.pending = pending;
+        self.client_adds += self.pending.len() as u32;
         self.pending.clear();
         self.pending_text.clear();
         self.numbered = numbered;
+        if self.client_adds >= CLIENT_CHECK_EVERY {
+            self.client_adds = 0;
+            self.check_clients();
+        }
     }
 
     fn insert_client(&mut self, tier: u32, second: i64, id: u32, failed: bool) {
