@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Whole-binary figures, side by side in one run (issue #8): coroner beside zcat, the
 # flate2 decode ceiling, lnav and GoAccess, on the same generated files; wall time, peak
-# RSS, and ratios from this run.
+# RSS, CPU time (user + system), and ratios from this run: to zcat and to the ceiling by
+# wall time, and to the ceiling per core (plain bytes per CPU second, each side).
 #
 #   benches/compare.sh [SIZE]      SIZE of the generated scenario (default 1GB; 200MB, 10GB…)
 #   BENCH_DIR=/some/dir benches/compare.sh    reuse generated files between runs
@@ -69,16 +70,19 @@ echo
 
 run() { # name plain-bytes command…
   local name=$1 plain=$2; shift 2
-  /usr/bin/time -f "%e %M" -o "$work/t" "$@" > "$work/out" 2>"$work/err" || true
-  read -r secs kb < "$work/t"
-  printf '%-44s %7.2f s %7.0f MB/s %6.0f MB RSS' "$name" "$secs" "$(awk "BEGIN{print $plain/1e6/$secs}")" "$(awk "BEGIN{print $kb/1024}")"
+  /usr/bin/time -f "%e %M %U %S" -o "$work/t" "$@" > "$work/out" 2>"$work/err" || true
+  read -r secs kb user sys < "$work/t"
+  cpu=$(awk "BEGIN{print $user+$sys}")
+  printf '%-44s %7.2f s %7.0f MB/s %6.0f MB RSS %6.2f s CPU' "$name" "$secs" "$(awk "BEGIN{print $plain/1e6/$secs}")" "$(awk "BEGIN{print $kb/1024}")" "$cpu"
   [ -n "${zcat_s:-}" ] && printf '  %5.2f× zcat' "$(awk "BEGIN{print ($plain/$secs)/($lb1_plain/$zcat_s)}")"
-  [ -n "${ceil_s:-}" ] && printf '  %5.2f× ceiling' "$(awk "BEGIN{print ($plain/$secs)/($lb1_plain/$ceil_s)}")"
+  [ -n "${ceil_s:-}" ] && printf '  %5.2f× ceiling  %5.2f× ceiling per core' \
+    "$(awk "BEGIN{print ($plain/$secs)/($lb1_plain/$ceil_s)}")" \
+    "$(awk "BEGIN{print ($plain/$cpu)/($lb1_plain/$ceil_cpu)}")"
   printf '\n'
   last=$secs
 }
 run "zcat lb1.log.gz" "$lb1_plain" zcat "$work/lb1.log.gz"; zcat_s=$last
-run "flate2 decode+split ceiling (1 core)" "$lb1_plain" "$ceiling" "$work/lb1.log.gz"; ceil_s=$last
+run "flate2 decode+split ceiling (1 core)" "$lb1_plain" "$ceiling" "$work/lb1.log.gz"; ceil_s=$last; ceil_cpu=$cpu
 run "coroner timeline lb1.log.gz" "$lb1_plain" "$bin" timeline --no-progress "$work/lb1.log.gz"
 cp "$work/out" "$work/coroner-timeline.txt"
 run "coroner report lb1.log.gz" "$lb1_plain" "$bin" report --no-progress "$work/lb1.log.gz"
