@@ -91,7 +91,7 @@ fn parse_and_time(c: &mut Criterion) {
             let mut n = 0usize;
             for l in &lines {
                 let view = LineView::new(l);
-                n += parser.parse(&view).map(|(_, m)| m.strength).unwrap_or(0);
+                n += parser.parse(&view).map(|(_, m)| m.strength()).unwrap_or(0);
             }
             black_box(n)
         })
