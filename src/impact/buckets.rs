@@ -527,28 +527,13 @@ impl Buckets {
             with_server: std::mem::take(&mut self.with_server),
             ..Buckets::default()
         };
-        let old: Vec<BucketKey> = self
-            .map
-            .keys()
-            .filter(|k| k.second < cut)
-            .copied()
-            .collect();
-        for k in old {
-            if let Some(b) = self.map.remove(&k) {
-                part.map.insert(k, b);
-            }
-        }
+        part.map.extend(self.map.extract_if(|k, _| k.second < cut));
         self.map.shrink_to_fit();
         let g = self.granule();
-        let done: Vec<(u32, i64)> = (self.clients_by_granule.keys())
-            .filter(|(_, start)| start.saturating_add(g) <= cut)
-            .copied()
-            .collect();
-        for k in done {
-            if let Some(sets) = self.clients_by_granule.remove(&k) {
-                part.clients_by_granule.insert(k, sets);
-            }
-        }
+        let done = self
+            .clients_by_granule
+            .extract_if(|(_, start), _| start.saturating_add(g) <= cut);
+        part.clients_by_granule.extend(done);
         self.clients_by_granule.shrink_to_fit();
         // This table holds less of the budget now; the part holds none until merged.
         if let Some(shared) = &self.shared {

@@ -687,17 +687,7 @@ mod layout_agrees {
     use super::*;
     use proptest::prelude::*;
 
-    const PATTERNS: [&str; 9] = [
-        "%d/%b/%Y:%H:%M:%S %z",
-        "%d/%b/%Y:%H:%M:%S%.f",
-        "%b %e %H:%M:%S%.f",
-        "%b %e %H:%M:%S",
-        "%Y/%m/%d %H:%M:%S",
-        "%Y-%m-%d %H:%M:%S",
-        "%m/%d-%H:%M:%S%.f",
-        "%m%d %H:%M:%S%.f",
-        "%b %e %H:%M:%S %z",
-    ];
+    use crate::time::layout::PLAIN_PATTERNS as PATTERNS;
 
     fn parts(p: &str) -> (Vec<Item<'static>>, Layout, bool) {
         let TsFormat::Strftime {
