@@ -289,6 +289,9 @@ fn pass<E: Send>(
     // thread
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let streams = scan::streams(prepared.into_iter().zip(clocks).collect(), cores);
+    opts.client_budget
+        .set_weights(streams.iter().map(|files| scan::weight_of(files)).sum());
+    *opts.run_table.lock().unwrap_or_else(|e| e.into_inner()) = opts.client_budget.run_table();
     let mut receivers = Vec::new();
     let mut handles = Vec::new();
     let in_flight = (CHANNEL_BATCHES / streams.len().max(1)).clamp(1, 4);

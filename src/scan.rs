@@ -851,7 +851,7 @@ pub fn scan_stream(
     let mut carry = Carry {
         reorder: Reorder::new(opts.reorder_window, opts.reorder_max),
         batch: Vec::with_capacity(opts.batch.max(1)),
-        buckets: Buckets::sharing(opts.client_budget.clone()),
+        buckets: Buckets::sharing_weighted(opts.client_budget.clone(), weight_of(&files)),
     };
     let mut open = true;
     let mut stats = Vec::with_capacity(files.len());
@@ -1020,6 +1020,11 @@ fn plain_size(input: &Input, compression: Compression) -> u64 {
         Compression::Gzip => trailer().unwrap_or(raw.saturating_mul(4)),
         Compression::Zstd => raw.saturating_mul(4),
     }
+}
+
+/// A stream's weight: about how many bytes its files decode to.
+pub fn weight_of<T>(files: &[(Prepared, T)]) -> u64 {
+    files.iter().map(|(p, _)| p.plain_size.max(1)).sum()
 }
 
 /// `files` cut into at most `n` runs of consecutive files, each about `1/n` of the bytes.

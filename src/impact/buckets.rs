@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 use std::hash::BuildHasher;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use rustc_hash::{FxBuildHasher, FxHashMap};
@@ -34,13 +34,16 @@ const CLIENT_CHECK_EVERY: u32 = 1 << 18;
 const PENDING_CLIENTS: usize = 4096;
 const PENDING_TEXT: usize = 1 << 20;
 
-/// What the streams read at once share about clients: one budget for their client sets,
-/// and one numbering of the clients (a client seen by every load balancer and backend
-/// is numbered once for the run, not once per stream).
+/// What the streams read at once share about clients: one budget for their client sets
+/// — half for the run's table, half split between the streams by the bytes each reads,
+/// each table held to its own share, so what a table holds (and its granule) does not
+/// depend on how the threads ran — and one numbering of the clients (a client seen by every load balancer
+/// and backend is numbered once for the run, not once per stream).
 #[derive(Debug)]
 pub struct ClientBudget {
     limit: usize,
-    used: AtomicUsize,
+    /// The streams' weights (bytes to read), together.
+    weights: AtomicU64,
     ids: Mutex<ClientIds>,
 }
 
@@ -48,23 +51,36 @@ impl ClientBudget {
     pub fn new(limit: usize) -> Arc<ClientBudget> {
         Arc::new(ClientBudget {
             limit,
-            used: AtomicUsize::new(0),
+            weights: AtomicU64::new(0),
             ids: Mutex::new(ClientIds::default()),
         })
+    }
+
+    /// The weights of all the streams that draw on the budget (before they start).
+    pub fn set_weights(&self, total: u64) {
+        self.weights.store(total, Ordering::Relaxed);
+    }
+
+    /// The share of a stream of `weight`: all of the streams' half when no weights are
+    /// set.
+    fn stream_limit(&self, weight: u64) -> usize {
+        let total = self.weights.load(Ordering::Relaxed).max(weight).max(1);
+        ((self.limit / 2) as u128 * weight.min(total) as u128 / total as u128) as usize
+    }
+
+    /// An empty table for the run, numbering clients as the streams do: the streams
+    /// hand it what they have settled; it holds half the budget.
+    pub fn run_table(self: &Arc<Self>) -> Buckets {
+        Buckets {
+            shared: Some(self.clone()),
+            limit: (self.limit / 2).max(1),
+            ..Buckets::default()
+        }
     }
 
     fn ids(&self) -> std::sync::MutexGuard<'_, ClientIds> {
         // The numbering stays whole even if a holder panicked (it only adds entries).
         self.ids.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// A table that held `was` bytes now holds `now`: the total of all tables.
-    fn report(&self, was: usize, now: usize) -> usize {
-        if now >= was {
-            self.used.fetch_add(now - was, Ordering::Relaxed) + (now - was)
-        } else {
-            self.used.fetch_sub(was - now, Ordering::Relaxed) - (was - now)
-        }
     }
 }
 
@@ -382,11 +398,11 @@ pub struct Buckets {
     client_granule: i64,
     /// Client insertions since the sets' size was last checked.
     client_adds: u32,
-    /// The budget this table's client sets draw on, shared with the other sources of
-    /// the run (`None`: a budget of its own, [`CLIENT_SET_BUDGET`]).
+    /// The run's client numbering and budget, when this table shares them (`None`: a
+    /// numbering of its own).
     shared: Option<Arc<ClientBudget>>,
-    /// Bytes of the shared budget this table last said it holds.
-    reported: usize,
+    /// Bytes its client sets may hold (0: [`CLIENT_SET_BUDGET`]).
+    limit: usize,
     /// Requests per tier that named a server (the load-balancer view).
     pub with_server: FxHashMap<u32, u64>,
     /// Clients not yet numbered (a table sharing the run's numbering); their texts.
@@ -416,30 +432,26 @@ enum PendingClient {
 impl Buckets {
     /// A table whose client sets draw on `budget` with the run's other sources.
     pub fn sharing(budget: Arc<ClientBudget>) -> Buckets {
+        Buckets::sharing_weighted(budget, u64::MAX)
+    }
+
+    /// A stream's table: `weight` of the weights the budget was told of.
+    pub fn sharing_weighted(budget: Arc<ClientBudget>, weight: u64) -> Buckets {
         Buckets {
+            limit: budget.stream_limit(weight).max(1),
             shared: Some(budget),
             ..Buckets::default()
         }
     }
 
-    /// After a size check: says how much this table holds, and coarsens it while the
-    /// sources together hold more than the budget (the busiest check most often, so
-    /// they coarsen first). A table of its own is held to the budget alone.
+    /// Coarsens the client sets until they fit this table's limit.
     fn check_clients(&mut self) {
         self.settle();
-        let Some(shared) = self.shared.clone() else {
-            self.fit_clients(CLIENT_SET_BUDGET);
-            return;
+        let limit = match self.limit {
+            0 => CLIENT_SET_BUDGET,
+            n => n,
         };
-        loop {
-            let mine = self.client_set_bytes();
-            let total = shared.report(self.reported, mine);
-            self.reported = mine;
-            if total <= shared.limit || !self.can_coarsen() {
-                return;
-            }
-            self.coarsen_to(self.granule() * 2);
-        }
+        self.fit_clients(limit);
     }
 
     /// Numbers the clients held back (under the run's lock, once for all of them) and
@@ -535,12 +547,6 @@ impl Buckets {
             .extract_if(|(_, start), _| start.saturating_add(g) <= cut);
         part.clients_by_granule.extend(done);
         self.clients_by_granule.shrink_to_fit();
-        // This table holds less of the budget now; the part holds none until merged.
-        if let Some(shared) = &self.shared {
-            let mine = self.client_set_bytes();
-            shared.report(self.reported, mine);
-            self.reported = mine;
-        }
         part
     }
 
@@ -648,16 +654,14 @@ impl Buckets {
             (Some(a), Some(b)) => Arc::ptr_eq(a, b),
             _ => false,
         };
-        if let Some(shared) = &other.shared {
-            shared.report(other.reported, 0);
-        }
-        other.reported = 0;
         let empty =
             self.map.is_empty() && self.clients_by_granule.is_empty() && self.tiers.is_empty();
         if empty && (same_ids || self.shared.is_none()) {
-            // Into an empty table: the other one, moved (not copied), with its numbering
-            // and budget.
+            // Into an empty table: the other one, moved (not copied), with its numbering;
+            // this table's limit stays.
+            let limit = self.limit;
             *self = other;
+            self.limit = limit;
             self.check_clients();
             return;
         }
@@ -944,7 +948,7 @@ mod tests {
     }
 
     #[test]
-    fn sources_read_at_once_share_one_client_budget() {
+    fn each_table_keeps_to_its_share_of_the_budget() {
         let fill = |b: &mut Buckets, offset: u32| {
             for s in 0..600i64 {
                 for c in 0..100u32 {
@@ -963,26 +967,35 @@ mod tests {
             fill(&mut b, 0);
             b.client_set_bytes()
         };
+        // Two streams of the same weight share half of a budget as big as one table's
+        // sets: a quarter each.
         let budget = ClientBudget::new(alone);
+        budget.set_weights(2);
         let (mut x, mut y) = (
-            Buckets::sharing(budget.clone()),
-            Buckets::sharing(budget.clone()),
+            Buckets::sharing_weighted(budget.clone(), 1),
+            Buckets::sharing_weighted(budget.clone(), 1),
         );
         fill(&mut x, 0);
         fill(&mut y, 100_000);
-        x.check_clients(); // each source checks again as it reads on
-        assert!(x.granule() > 1 && y.granule() > 1);
-        let held = x.client_set_bytes() + y.client_set_bytes();
-        assert!(held <= alone, "{held} > {alone}");
-        assert_eq!(budget.used.load(Ordering::Relaxed), held);
-        let mut all = Buckets::default();
-        all.merge(x);
+        for b in [&x, &y] {
+            assert!(b.granule() > 1);
+            assert!(
+                b.client_set_bytes() <= alone / 4,
+                "{} > {}",
+                b.client_set_bytes(),
+                alone / 4
+            );
+        }
+        // What a table holds does not depend on the other's progress: y again, alone.
+        let mut again = Buckets::sharing_weighted(budget.clone(), 1);
+        fill(&mut again, 100_000);
+        assert_eq!(again.granule(), y.granule());
+        // The run's table holds half, whatever comes first.
+        let mut all = budget.run_table();
         all.merge(y);
-        assert_eq!(
-            budget.used.load(Ordering::Relaxed),
-            all.client_set_bytes(),
-            "merged tables give theirs back; the table they went to holds its own"
-        );
+        all.merge(x);
+        assert!(all.client_set_bytes() <= alone / 2);
+        assert_eq!(all.limit, alone / 2);
         assert_eq!(all.clients_between(0, 0, 599).0, 10_000);
     }
 
@@ -994,7 +1007,7 @@ mod tests {
         b.add("b", NANOS_PER_SEC, &req(200, "s", "c2", false));
         b.fit_clients(0);
         assert_eq!(b.granule(), 1);
-        // the other sources hold the whole budget: this one coarsens as far as it helps
+        // a share nothing fits: the table coarsens as far as it helps, then stops
         let budget = ClientBudget::new(1);
         let mut x = Buckets::sharing(budget.clone());
         for s in 0..100i64 {
