@@ -827,17 +827,20 @@ struct Carry {
     buckets: Buckets,
 }
 
-/// Streams a prepared source: every event goes to `emit` in ordered batches; `emit`
-/// returning false (the consumer is gone) stops reading. Returns what was read and the
-/// source's request buckets.
+/// Streams one prepared source on its own: every event goes to `emit` in ordered
+/// batches; `emit` returning false (the consumer is gone) stops reading. Returns what was
+/// read and the source's request buckets, whole (with what it handed to
+/// `opts.run_table` as it read).
 pub fn scan(
     p: Prepared,
     clock: ClockSettings,
     opts: &ScanOptions,
     emit: impl FnMut(Vec<Event>) -> bool,
 ) -> (SourceStats, Buckets) {
-    let (mut stats, buckets) = scan_stream(vec![(p, clock)], opts, emit);
-    (stats.remove(0), buckets)
+    let (mut stats, rest) = scan_stream(vec![(p, clock)], opts, emit);
+    let mut all = std::mem::take(&mut *opts.run_table.lock().unwrap_or_else(|e| e.into_inner()));
+    all.merge(rest);
+    (stats.remove(0), all)
 }
 
 /// Streams the files of one log, oldest first, as one source would be: one reorder
