@@ -1032,7 +1032,7 @@ pub fn weight_of<T>(files: &[(Prepared, T)]) -> u64 {
 
 /// `files` cut into at most `n` runs of consecutive files, each about `1/n` of the bytes.
 fn runs<T>(files: Vec<(Prepared, T)>, n: usize) -> Vec<Vec<(Prepared, T)>> {
-    let total: u64 = files.iter().map(|(p, _)| p.plain_size.max(1)).sum();
+    let total = weight_of(&files);
     let n = n.clamp(1, files.len().max(1)) as u64;
     let mut out = vec![Vec::new()];
     let mut done = 0u64;

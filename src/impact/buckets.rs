@@ -37,8 +37,8 @@ const PENDING_TEXT: usize = 1 << 20;
 /// What the streams read at once share about clients: one budget for their client sets
 /// — half for the run's table, half split between the streams by the bytes each reads,
 /// each table held to its own share, so what a table holds (and its granule) does not
-/// depend on how the threads ran — and one numbering of the clients (a client seen by every load balancer
-/// and backend is numbered once for the run, not once per stream).
+/// depend on how the threads ran — and one numbering of the clients (a client seen by
+/// every load balancer and backend is numbered once for the run, not once per stream).
 #[derive(Debug)]
 pub struct ClientBudget {
     limit: usize,
@@ -145,8 +145,9 @@ impl ClientIds {
         }
     }
 
-    /// The client text of an id.
-    pub fn name(&self, id: u32) -> String {
+    /// The client text of an id (for the tests: the figures need counts only).
+    #[cfg(test)]
+    fn name(&self, id: u32) -> String {
         let key = self.keys[id as usize];
         if key >> 32 == 0 {
             std::net::Ipv4Addr::from(key as u32).to_string()
@@ -170,11 +171,9 @@ impl ClientIds {
             .collect()
     }
 
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    fn len(&self) -> usize {
         self.keys.len()
-    }
-    pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
     }
 }
 

@@ -466,19 +466,11 @@ fn parse_epoch(text: &str, unit: EpochUnit) -> Parse {
 fn read_layout(l: &Layout, text: &str, has_year: bool) -> Option<(RawTime, u8)> {
     let r = l.read(text, PLACEHOLDER_YEAR)?;
     let prec = round_prec(r.fraction_digits.map_or(0, |_| frac_digits(text)));
+    let (dt, year_known) = (r.dt, has_year);
     let Some(offset_s) = r.offset_s else {
-        let dt = r.dt;
-        return Some((
-            RawTime::Local {
-                dt,
-                year_known: has_year,
-            },
-            prec,
-        ));
+        return Some((RawTime::Local { dt, year_known }, prec));
     };
     if !has_year {
-        let dt = r.dt;
-        let year_known = false;
         return Some((
             RawTime::Offset {
                 dt,
@@ -488,8 +480,7 @@ fn read_layout(l: &Layout, text: &str, has_year: bool) -> Option<(RawTime, u8)> 
             prec,
         ));
     }
-    let utc =
-        r.dt.checked_sub_signed(chrono::TimeDelta::seconds(offset_s as i64))?;
+    let utc = dt.checked_sub_signed(chrono::TimeDelta::seconds(offset_s as i64))?;
     Some((RawTime::Instant(utc.and_utc().timestamp_nanos_opt()?), prec))
 }
 
