@@ -38,7 +38,11 @@ enum Step {
 #[derive(Clone, Debug)]
 pub struct Layout {
     steps: Vec<Step>,
+    /// Names this layout to the per-thread cache of its last stamp (unique per compile).
+    id: u64,
 }
+
+static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 /// What a stamp read by a layout says: its wall time, its offset when the pattern has
 /// one, and the number of fraction digits written (`None`: the pattern's `%.f` was
@@ -102,12 +106,32 @@ impl Layout {
             Field::Second,
         ];
         let year = seen.iter().filter(|&&x| x == Field::Year).count();
-        (all.into_iter().all(once) && year <= 1).then_some(Layout { steps })
+        (all.into_iter().all(once) && year <= 1).then(|| Layout {
+            steps,
+            id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        })
     }
 
     /// Reads `text` (the year is `year` when the pattern has none). `None`: declined.
     pub fn read(&self, text: &str, year: i32) -> Option<Read> {
+        self.read_marked(text, year).map(|(r, _)| r)
+    }
+
+    /// This layout's name for caches: no two compiled layouts share it.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// [`Layout::read`], and where the fraction's digits are in `text` when it has some.
+    /// A stamp that differs from `text` only in those digits (as many, all digits) reads
+    /// as the same wall time with the other fraction: every other step sees the same bytes.
+    pub fn read_marked(
+        &self,
+        text: &str,
+        year: i32,
+    ) -> Option<(Read, Option<std::ops::Range<usize>>)> {
         let b = text.as_bytes();
+        let mut marked = None;
         let mut i = 0;
         let mut v = [0u32; 6];
         v[0] = u32::try_from(year).ok()?;
@@ -152,6 +176,7 @@ impl Layout {
                         }
                         nanos = n * 10u32.pow(9 - len as u32);
                         fraction_digits = Some(len as u8);
+                        marked = Some(i + 1..i + 1 + len);
                         i += 1 + len;
                     }
                 }
@@ -184,11 +209,12 @@ impl Layout {
         }
         let date = NaiveDate::from_ymd_opt(v[0] as i32, v[1], v[2])?;
         let time = NaiveTime::from_hms_nano_opt(v[3], v[4], v[5], nanos)?;
-        Some(Read {
+        let read = Read {
             dt: date.and_time(time),
             offset_s,
             fraction_digits,
-        })
+        };
+        Some((read, marked))
     }
 }
 

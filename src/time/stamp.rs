@@ -158,11 +158,11 @@ impl TsFormat {
                 has_year,
                 layout,
             } => {
-                if let Some(hit) = layout
-                    .as_ref()
-                    .and_then(|l| read_layout(l, text, *has_year))
-                {
-                    return Ok(hit);
+                if let Some(l) = layout {
+                    let cached = LAYOUT_CACHE.with(|c| c.borrow().get(l.id(), *has_year, text));
+                    if let Some(hit) = cached.or_else(|| read_layout(l, text, *has_year)) {
+                        return Ok(hit);
+                    }
                 }
                 if let Some(hit) = SECOND_CACHE.with(|c| c.borrow().get(pattern, text)) {
                     return Ok(hit);
@@ -179,7 +179,115 @@ impl TsFormat {
 }
 
 thread_local! {
+    static LAYOUT_CACHE: std::cell::RefCell<LayoutCache> =
+        const { std::cell::RefCell::new(LayoutCache::EMPTY) };
     static SECOND_CACHE: std::cell::RefCell<SecondCache> = std::cell::RefCell::new(SecondCache::default());
+}
+
+/// The longest stamp [`LayoutCache`] keeps.
+const LAYOUT_CACHE_TEXT: usize = 48;
+
+/// The last stamp a layout read on this thread, with where its fraction digits are: the
+/// next line of a busy log most often has the same stamp but for those digits, and then
+/// only they are read (a compare of the rest, no calendar arithmetic).
+struct LayoutCache {
+    /// The layout's id (0: empty) and whether its pattern has the year.
+    id: u64,
+    has_year: bool,
+    len: usize,
+    text: [u8; LAYOUT_CACHE_TEXT],
+    /// The fraction's digits in `text` (empty: it had none).
+    frac: std::ops::Range<usize>,
+    /// What the stamp read as, its fraction taken off.
+    base: (RawTime, u8),
+}
+
+impl LayoutCache {
+    const EMPTY: LayoutCache = LayoutCache {
+        id: 0,
+        has_year: false,
+        len: 0,
+        text: [0; LAYOUT_CACHE_TEXT],
+        frac: 0..0,
+        base: (RawTime::Previous, 0),
+    };
+
+    fn get(&self, id: u64, has_year: bool, text: &str) -> Option<(RawTime, u8)> {
+        let b = text.as_bytes();
+        if self.id != id || self.has_year != has_year || b.len() != self.len {
+            return None;
+        }
+        let (s, e) = (self.frac.start, self.frac.end);
+        if b[..s] != self.text[..s] || b[e..] != self.text[e..self.len] {
+            return None;
+        }
+        let mut ns = 0u32;
+        for &c in &b[s..e] {
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            ns = ns * 10 + (c - b'0') as u32;
+        }
+        let ns = ns * 10u32.pow(9 - (e - s) as u32);
+        let (base, prec) = self.base;
+        let t = match base {
+            RawTime::Instant(t) => RawTime::Instant(t.checked_add(ns as i64)?),
+            RawTime::Local { dt, year_known } => RawTime::Local {
+                dt: dt.with_nanosecond(ns)?,
+                year_known,
+            },
+            RawTime::Offset {
+                dt,
+                offset_s,
+                year_known,
+            } => RawTime::Offset {
+                dt: dt.with_nanosecond(ns)?,
+                offset_s,
+                year_known,
+            },
+            RawTime::Previous => return None,
+        };
+        Some((t, prec))
+    }
+
+    /// Remembers what `text` read as; `frac`: where its fraction digits are, `ns` their
+    /// value.
+    fn put(
+        &mut self,
+        id: u64,
+        has_year: bool,
+        text: &str,
+        frac: Option<std::ops::Range<usize>>,
+        ns: u32,
+        read: (RawTime, u8),
+    ) {
+        self.id = 0;
+        let b = text.as_bytes();
+        if b.len() > LAYOUT_CACHE_TEXT {
+            return;
+        }
+        let base = match read.0 {
+            RawTime::Instant(t) => RawTime::Instant(t - ns as i64),
+            RawTime::Local { dt, year_known } => RawTime::Local {
+                dt: dt.with_nanosecond(0).expect("zero nanoseconds are valid"),
+                year_known,
+            },
+            RawTime::Offset {
+                dt,
+                offset_s,
+                year_known,
+            } => RawTime::Offset {
+                dt: dt.with_nanosecond(0).expect("zero nanoseconds are valid"),
+                offset_s,
+                year_known,
+            },
+            RawTime::Previous => return,
+        };
+        self.text[..b.len()].copy_from_slice(b);
+        (self.id, self.has_year, self.len) = (id, has_year, b.len());
+        self.frac = frac.unwrap_or(0..0);
+        self.base = (base, read.1);
+    }
 }
 
 /// The last strftime stamp parsed on this thread, minus its fraction of a second: log
@@ -463,8 +571,16 @@ fn parse_epoch(text: &str, unit: EpochUnit) -> Parse {
 
 /// A stamp read by a layout, in [`parse_strftime`]'s terms; `None` where that reading
 /// would fail or is chrono's to make.
+/// Reads `text` by its layout, and leaves what it read in [`LAYOUT_CACHE`].
 fn read_layout(l: &Layout, text: &str, has_year: bool) -> Option<(RawTime, u8)> {
-    let r = l.read(text, PLACEHOLDER_YEAR)?;
+    let (r, frac) = l.read_marked(text, PLACEHOLDER_YEAR)?;
+    let read = read_plain(r, text, has_year)?;
+    let ns = r.dt.nanosecond();
+    LAYOUT_CACHE.with(|c| c.borrow_mut().put(l.id(), has_year, text, frac, ns, read));
+    Some(read)
+}
+
+fn read_plain(r: super::layout::Read, text: &str, has_year: bool) -> Option<(RawTime, u8)> {
     let prec = round_prec(r.fraction_digits.map_or(0, |_| frac_digits(text)));
     let (dt, year_known) = (r.dt, has_year);
     let Some(offset_s) = r.offset_s else {
@@ -734,8 +850,62 @@ mod layout_agrees {
         }
     }
 
+    /// Stamps read one after another (the cache of the last one in play) read as each
+    /// does on its own.
+    fn check_in_turn(p: &str, secs: i64, nanos: [u32; 3], edit: (usize, u8)) {
+        let write = |nanos: u32| {
+            let dt = chrono::DateTime::from_timestamp(secs, nanos).unwrap();
+            let offset = chrono::FixedOffset::east_opt((secs % 50_000) as i32).unwrap();
+            dt.with_timezone(&offset).format(p).to_string()
+        };
+        let mut texts: Vec<String> = nanos.iter().map(|&n| write(n)).collect();
+        let mut edited = texts[1].clone().into_bytes();
+        let at = edit.0 % edited.len();
+        edited[at] = edit.1;
+        texts.push(String::from_utf8_lossy(&edited).into_owned());
+        texts.push(texts[0].clone());
+        // Each alone: a format of its own, so no stamp before it is cached.
+        let alone: Vec<_> = texts
+            .iter()
+            .map(|t| TsFormat::from_spec(p).unwrap().parse(t).ok())
+            .collect();
+        let f = TsFormat::from_spec(p).unwrap();
+        for (t, want) in texts.iter().zip(alone) {
+            assert_eq!(f.parse(t).ok(), want, "{p}: {t:?}");
+        }
+    }
+
+    #[test]
+    fn a_cached_stamp_reads_the_same() {
+        let p = "%d/%b/%Y:%H:%M:%S%.f";
+        let f = TsFormat::from_spec(p).unwrap();
+        let a = f.parse("13/Feb/2024:21:00:00.011").unwrap();
+        let b = f.parse("13/Feb/2024:21:00:00.250").unwrap();
+        let c = f.parse("13/Feb/2024:21:00:01.250").unwrap();
+        let nanos = |t: RawTime| match t {
+            RawTime::Local { dt, .. } => dt.and_utc().timestamp_nanos_opt().unwrap(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(nanos(b.0) - nanos(a.0), 239_000_000);
+        assert_eq!(nanos(c.0) - nanos(b.0), 1_000_000_000);
+        assert_eq!((a.1, b.1), (3, 3));
+        // Not digits where the fraction was: not the cached stamp's.
+        assert!(f.parse("13/Feb/2024:21:00:01.2x0").is_err());
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+        #[test]
+        fn in_turn_as_alone(
+            p in 0..PATTERNS.len(),
+            secs in -2_000_000_000i64..7_000_000_000,
+            nanos in proptest::array::uniform3(prop::sample::select(
+                vec![0u32, 1, 7_000_000, 250_000_000, 999_999_999, 123_456, 5_000_000])),
+            edit in (any::<usize>(), prop::sample::select(b"0123456789.: ".to_vec())),
+        ) {
+            check_in_turn(PATTERNS[p], secs, nanos, edit);
+        }
+
         #[test]
         fn same_as_chrono(
             p in 0..PATTERNS.len(),
