@@ -21,7 +21,9 @@ use serde::Serialize;
 
 use crate::event::{Event, Nanos, Request, RequestRef, TimeFlags, KIND_REQUEST};
 use crate::format::{
-    detect, json_deeper_than, Detection, LineAt, LineParser, LineView, Registry, Reject,
+    detect,
+    fast::{Span, Spans, MAX_FIELDS},
+    json_deeper_than, Detection, LineAt, LineParser, LineView, Registry, Reject,
 };
 use crate::impact::Buckets;
 use crate::input::document::{self, Shape, DOCUMENT_LIMIT};
@@ -444,6 +446,9 @@ struct Scanner<'o> {
     stats: SourceStats,
     /// Requests folded into per-second buckets as they stream by.
     buckets: Buckets,
+    /// The format the parser tries first, when it has a lean lane; its scratch spans.
+    lean_format: Option<usize>,
+    spans: Spans,
 }
 
 impl<'o> Scanner<'o> {
@@ -562,8 +567,19 @@ impl<'o> Scanner<'o> {
             return self.build(f, m, text, text, &at, lean);
         }
         let peeled = reg.peel(text);
+        // A request line that is only counted is folded straight into the buckets: by the
+        // lean lane when the source's first format has one, else from its match.
+        if lean && peeled.is_none() && self.sorting.is_none() {
+            if let Some(f) = self.lean_format {
+                let format = &reg.formats()[f];
+                if let Some(r) = format.lean_fast(text, &mut self.spans, &mut self.clock) {
+                    let (ts, prec, request) = r?;
+                    self.fold(&format.id, ts, prec, &request, text);
+                    return Ok((Vec::new(), f));
+                }
+            }
+        }
         let outer = LineView::with_header(text, &header);
-        // A request line that is only counted is folded straight into the buckets.
         if lean && peeled.is_none() && self.sorting.is_none() {
             let (f, m) = self.parser.parse(&outer)?;
             let format = &reg.formats()[f];
@@ -880,12 +896,16 @@ fn scan_file(
     still_open: &mut bool,
 ) -> (SourceStats, Carry) {
     let (reordered, late) = (carry.reorder.reordered, carry.reorder.late);
+    let parser = LineParser::new(opts.registry.clone(), &p.detection);
+    let lean_format = (parser.first()).filter(|&f| opts.registry.formats()[f].has_lean_lane());
     let mut sc = Scanner {
+        lean_format,
+        spans: [Span::NONE; MAX_FIELDS],
         opts,
         name: Arc::from(p.input.name.as_str()),
         id: p.id,
         clock: SourceClock::new(clock),
-        parser: LineParser::new(opts.registry.clone(), &p.detection),
+        parser,
         reorder: carry.reorder,
         batch: carry.batch,
         pending: None,

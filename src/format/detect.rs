@@ -184,6 +184,11 @@ impl LineParser {
     /// matches with a valid timestamp; failing that, every other format is tried (mixed
     /// input), and one that fits joins the order. A line matched only with a bad
     /// timestamp is rejected with that reason.
+    /// The format tried first (the lean lane's: see [`super::Format::lean_fast`]).
+    pub fn first(&self) -> Option<usize> {
+        self.order.first().copied()
+    }
+
     pub fn parse<'a>(&mut self, view: &'a LineView<'a>) -> Result<(usize, Match<'a>), Reject> {
         let mut bad_time = None;
         for &f in &self.order {

@@ -36,6 +36,7 @@ use crate::event::{
     Event, Fields as EventFields, Nanos, RequestRef, Severity, TimeFlags, KIND_LOG, KIND_REQUEST,
 };
 use crate::time::{RawTime, SourceClock, StampError, TsFormat};
+use fast::Spans;
 
 /// Why a line was not turned into an event.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -255,6 +256,15 @@ struct RequestRoles {
     lb_failure: Vec<Vec<(Field, Matcher)>>,
 }
 
+/// A tokenizer slot's text in `text`; `None` when the slot took no part or is empty.
+fn span_text<'a>(text: &'a str, spans: &Spans, slot: u8) -> Option<&'a str> {
+    spans
+        .get(slot as usize)?
+        .get()
+        .filter(|r| !r.is_empty())
+        .and_then(|r| text.get(r))
+}
+
 /// A number's text as f64; whole numbers (most latencies) without the float parser.
 fn decimal(s: &str) -> Option<f64> {
     if !s.is_empty() && s.len() <= 15 && s.bytes().all(|b| b.is_ascii_digit()) {
@@ -348,6 +358,9 @@ pub struct Format {
     path_hint: Option<Regex>,
     pub def: Def,
 }
+
+/// For tests: a request read from a line, or why not (`None`: not this format's).
+pub type LeanRead = Option<Result<(Nanos, u8, crate::event::Request), Reject>>;
 
 /// A record's fields as (name, text) pairs.
 pub type Fields = Vec<(String, Option<String>)>;
@@ -813,6 +826,29 @@ impl Format {
         Some((fast, regex))
     }
 
+    /// For tests: what the lean lane reads of `text`, and what the general path does
+    /// (the match, when its stamp reads, then its request), each on its own clock.
+    #[doc(hidden)]
+    #[allow(clippy::type_complexity)]
+    pub fn lean_vs_general(
+        &self,
+        text: &str,
+        lean: &mut SourceClock,
+        general: &mut SourceClock,
+    ) -> (LeanRead, LeanRead) {
+        let own = |r: Option<Result<(Nanos, u8, RequestRef<'_>), Reject>>| {
+            r.map(|r| r.map(|(ts, prec, req)| (ts, prec, req.into_owned())))
+        };
+        let mut spans = [fast::Span::NONE; fast::MAX_FIELDS];
+        let a = own(self.lean_fast(text, &mut spans, lean));
+        let view = LineView::new(text);
+        let b = self
+            .matches(&view)
+            .filter(|m| m.time.is_ok())
+            .and_then(|m| self.lean_request(&m, general));
+        (a, own(b))
+    }
+
     /// For tests: the first bytes pattern `pattern` is limited to (`None`: any).
     #[doc(hidden)]
     pub fn first_bytes_of(&self, pattern: usize) -> Option<Vec<u8>> {
@@ -933,6 +969,38 @@ impl Format {
         Err(first_err.map_or(Reject::NoTimestamp, Reject::BadTimestamp))
     }
 
+    /// [`Format::time_of`] for the spans a pattern's tokenizer found in `text`.
+    fn time_of_spans<'a>(
+        &self,
+        p: &Pattern,
+        text: &'a str,
+        spans: &Spans,
+    ) -> Result<(RawTime, u8, &'a str), Reject> {
+        if p.inherit_time {
+            return Ok((RawTime::Previous, 0, ""));
+        }
+        let mut first_err = None;
+        let candidates = if p.timestamps.is_empty() {
+            &self.timestamps
+        } else {
+            &p.timestamps
+        };
+        for (k, (_, fmt)) in candidates.iter().enumerate() {
+            // A field that is not one of the tokenizer's is in no line it takes.
+            let raw = p.time_slots.get(k).copied().flatten();
+            let Some(raw) = raw.and_then(|slot| span_text(text, spans, slot)) else {
+                continue;
+            };
+            match fmt.parse(raw) {
+                Ok((t, prec)) => return Ok((t, prec, raw)),
+                Err(e) => {
+                    first_err.get_or_insert(e);
+                }
+            }
+        }
+        Err(first_err.map_or(Reject::NoTimestamp, Reject::BadTimestamp))
+    }
+
     /// The instant of a line's time on the source's clock, its flags and precision.
     fn instant(
         raw_time: RawTime,
@@ -971,6 +1039,45 @@ impl Format {
             Ok((raw, prec, text)) => Self::instant(*raw, *prec, text, clock)
                 .map(|(ts, _, prec)| (ts, prec, self.request_ref(&m.record, m.pattern))),
         })
+    }
+
+    /// Can a line of this format take the lean lane ([`Format::lean_fast`])? When its
+    /// first pattern is a request pattern read by a tokenizer, each line one event, with
+    /// no continuation lines.
+    pub fn has_lean_lane(&self) -> bool {
+        self.patterns
+            .first()
+            .is_some_and(|p| p.fast.is_some() && &*p.kind == KIND_REQUEST && p.each.is_none())
+            && self.continuation.is_none()
+            && self.kind == DefKind::Regex
+    }
+
+    /// The lean lane, for a source whose lines are counted, not kept: a line this format
+    /// takes first ([`LineParser::first`]) is tokenized into `spans` and its request
+    /// read from them, with no match built. The same as [`Format::matches`] then
+    /// [`Format::lean_request`] give. `None`: the tokenizer declines the line, or its
+    /// stamp does not read, and the general path decides (another format may take it).
+    pub fn lean_fast<'a>(
+        &self,
+        text: &'a str,
+        spans: &mut Spans,
+        clock: &mut SourceClock,
+    ) -> Option<Result<(Nanos, u8, RequestRef<'a>), Reject>> {
+        let p = self.patterns.first()?;
+        let (fp, _) = p.fast?;
+        spans.fill(fast::Span::NONE);
+        if !(fp.parse)(text.as_bytes(), spans) {
+            return None;
+        }
+        let (raw, prec, stamp) = self.time_of_spans(p, text, spans).ok()?;
+        let spans: &Spans = spans;
+        Some(Self::instant(raw, prec, stamp, clock).map(|(ts, _, prec)| {
+            let r = self.request_of(|f| {
+                let slot = f.slots.first().copied().flatten()?;
+                span_text(text, spans, slot).map(Cow::Borrowed)
+            });
+            (ts, prec, r)
+        }))
     }
 
     /// Builds the event of a matched line. `lean`: the caller only counts requests, so a
@@ -1161,10 +1268,15 @@ impl Format {
 
     /// The request roles of a record of pattern `pattern`, borrowed from the line.
     pub(crate) fn request_ref<'a>(&self, rec: &Record<'a>, pattern: usize) -> RequestRef<'a> {
+        self.request_of(|f| f.text(rec, pattern))
+    }
+
+    /// A request's roles, each field's text by `text_of`.
+    fn request_of<'a>(&self, text_of: impl Fn(&Field) -> Option<Cow<'a, str>>) -> RequestRef<'a> {
         let Some(roles) = &self.request else {
             return RequestRef::default();
         };
-        let get = |f: &Option<Field>| f.as_ref().and_then(|f| f.text(rec, pattern));
+        let get = |f: &Option<Field>| f.as_ref().and_then(&text_of);
         let status = get(&roles.status).and_then(|s| s.parse::<u16>().ok());
         let latency_ms = get(&roles.latency)
             .and_then(|s| decimal(s.trim_start_matches('+')))
@@ -1172,10 +1284,8 @@ impl Format {
             .map(|v| v * roles.latency_to_ms);
         let bytes = get(&roles.bytes).and_then(|s| s.trim_start_matches('+').parse::<u64>().ok());
         let lb_failure = roles.lb_failure.iter().any(|all| {
-            all.iter().all(|(f, r)| {
-                f.text(rec, pattern)
-                    .is_some_and(|v| r.is_match(v.as_bytes()))
-            })
+            all.iter()
+                .all(|(f, r)| text_of(f).is_some_and(|v| r.is_match(v.as_bytes())))
         });
         RequestRef {
             status,

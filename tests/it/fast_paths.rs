@@ -133,6 +133,45 @@ fn tokenizers_agree_with_their_regexes_on_every_real_line() {
     }
 }
 
+/// The lean lane (`timeline` and `report` fold a request line from its tokenizer's spans,
+/// with no match built) reads every real line it takes as the general path does: the
+/// same instant, precision and request, or the same rejection.
+#[test]
+fn the_lean_lane_reads_every_real_line_as_the_general_path() {
+    use coroner::time::{ClockSettings, SourceClock, YearSource};
+    let reg = &*REG;
+    let clock = || {
+        SourceClock::new(ClockSettings {
+            zone: None,
+            year: YearSource::Flag(2024),
+            skew: 0,
+        })
+    };
+    let mut laned = 0;
+    for (id, files) in cases() {
+        let f = reg.get(id).unwrap();
+        if !f.has_lean_lane() {
+            continue;
+        }
+        let (mut lean, mut general) = (clock(), clock());
+        let mut taken = 0;
+        for path in &files {
+            for line in lines_of(path) {
+                let (a, b) = f.lean_vs_general(&line, &mut lean, &mut general);
+                // Declined, the line goes the general way (another pattern may take it).
+                if a.is_some() {
+                    assert_eq!(a, b, "{id}: {}: {line}", path.display());
+                }
+                taken += matches!(a, Some(Ok(_))) as usize;
+            }
+        }
+        assert!(taken > 0, "{id}: no line took the lean lane");
+        laned += 1;
+    }
+    // The access logs: HAProxy, nginx, the ALB, Traefik.
+    assert!(laned >= 4, "{laned} formats have a lean lane");
+}
+
 #[test]
 fn tokenizers_agree_on_every_definition_sample() {
     let reg = &*REG;
