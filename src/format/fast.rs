@@ -155,8 +155,57 @@ fn first_space(b: &[u8]) -> usize {
         .unwrap_or(b.len() - i)
 }
 
-fn is_word(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || c == b'_'
+// Byte classes, as the regexes' ASCII classes see them: a run of a class set is one
+// table load and test per byte.
+const SPACE: u16 = 1;
+const DIGIT: u16 = 2;
+/// `\w`
+const WORD: u16 = 4;
+const UPPER: u16 = 8;
+const LOWER: u16 = 16;
+const DOT: u16 = 32;
+const DASH: u16 = 64;
+const COLON: u16 = 128;
+const TILDE: u16 = 256;
+const SLASH: u16 = 512;
+
+static CLASS: [u16; 256] = {
+    let mut t = [0u16; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        let mut k = 0;
+        if matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r') {
+            k |= SPACE;
+        }
+        if b.is_ascii_digit() {
+            k |= DIGIT;
+        }
+        if b.is_ascii_alphanumeric() || b == b'_' {
+            k |= WORD;
+        }
+        if b.is_ascii_uppercase() {
+            k |= UPPER;
+        }
+        if b.is_ascii_lowercase() {
+            k |= LOWER;
+        }
+        k |= match b {
+            b'.' => DOT,
+            b'-' => DASH,
+            b':' => COLON,
+            b'~' => TILDE,
+            b'/' => SLASH,
+            _ => 0,
+        };
+        t[c] = k;
+        c += 1;
+    }
+    t
+};
+
+fn class(b: u8) -> u16 {
+    CLASS[b as usize]
 }
 
 impl<'a> Cur<'a> {
@@ -181,6 +230,48 @@ impl<'a> Cur<'a> {
         self.i = start + rest.iter().position(|&c| !ok(c)).unwrap_or(rest.len());
         Span(start as u32, self.i as u32)
     }
+    /// The maximal run of bytes in any of the classes `set` (possibly empty).
+    fn run_in(&mut self, set: u16) -> Span {
+        let (b, start) = (self.b, self.i);
+        let mut i = start;
+        while i < b.len() && class(b[i]) & set != 0 {
+            i += 1;
+        }
+        self.i = i;
+        Span(start as u32, i as u32)
+    }
+    /// A non-empty maximal run of bytes in the classes `set`.
+    fn run1_in(&mut self, set: u16) -> Option<Span> {
+        let s = self.run_in(set);
+        (s.1 > s.0).then_some(s)
+    }
+    /// A non-empty maximal run of bytes in none of the classes `stop`.
+    fn run1_out(&mut self, stop: u16) -> Option<Span> {
+        let (b, start) = (self.b, self.i);
+        let mut i = start;
+        while i < b.len() && class(b[i]) & stop == 0 {
+            i += 1;
+        }
+        self.i = i;
+        (i > start).then_some(Span(start as u32, i as u32))
+    }
+    /// Bytes of exactly this shape: `9` a digit, `A` an uppercase and `a` a lowercase
+    /// letter, any other byte itself.
+    fn shape(&mut self, shape: &[u8]) -> bool {
+        let Some(t) = self.b.get(self.i..self.i + shape.len()) else {
+            return false;
+        };
+        let ok = t.iter().zip(shape).all(|(&x, &s)| match s {
+            b'9' => x.is_ascii_digit(),
+            b'A' => x.is_ascii_uppercase(),
+            b'a' => x.is_ascii_lowercase(),
+            _ => x == s,
+        });
+        if ok {
+            self.i += shape.len();
+        }
+        ok
+    }
     /// A non-empty maximal run.
     fn run1(&mut self, ok: impl Fn(u8) -> bool) -> Option<Span> {
         let s = self.run(ok);
@@ -201,18 +292,24 @@ impl<'a> Cur<'a> {
     /// `-?\d+`, `\+?\d+`: an optional sign byte then digits.
     fn signed(&mut self, sign: u8) -> Option<Span> {
         let start = self.i;
-        if self.peek() == Some(sign) {
-            self.i += 1;
-        }
-        let d = self.run(|c| c.is_ascii_digit());
-        if d.1 == d.0 {
-            self.i = start;
-            return None;
-        }
-        Some(Span(start as u32, self.i as u32))
+        let from = start + (self.b.get(start) == Some(&sign)) as usize;
+        self.digits_from(start, from)
     }
     fn digits(&mut self) -> Option<Span> {
-        self.run1(|c| c.is_ascii_digit())
+        self.digits_from(self.i, self.i)
+    }
+    /// At least one digit at `from`: the span from `start` to the last of them.
+    fn digits_from(&mut self, start: usize, from: usize) -> Option<Span> {
+        let b = self.b;
+        let mut i = from;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i == from {
+            return None;
+        }
+        self.i = i;
+        Some(Span(start as u32, i as u32))
     }
     /// Exactly `n` bytes satisfying `ok`.
     fn exactly(&mut self, n: usize, ok: impl Fn(u8) -> bool) -> bool {
@@ -230,19 +327,7 @@ impl<'a> Cur<'a> {
 
 /// `\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d` (CLF date and time, no zone).
 fn clf_datetime(c: &mut Cur<'_>) -> bool {
-    let d = |x: u8| x.is_ascii_digit();
-    c.exactly(2, d)
-        && c.lit(b'/')
-        && c.exactly(1, |x| x.is_ascii_uppercase())
-        && c.exactly(2, |x| x.is_ascii_lowercase())
-        && c.lit(b'/')
-        && c.exactly(4, d)
-        && c.lit(b':')
-        && c.exactly(2, d)
-        && c.lit(b':')
-        && c.exactly(2, d)
-        && c.lit(b':')
-        && c.exactly(2, d)
+    c.shape(b"99/Aaa/9999:99:99:99")
 }
 
 /// `\[(\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d\ [-+]\d{4})\]\ ` (CLF's bracketed stamp and
@@ -330,9 +415,7 @@ mod haproxy {
     fn syslog_ts(c: &mut Cur<'_>) -> Option<Span> {
         let start = c.i;
         let d = |x: u8| x.is_ascii_digit();
-        let ok = c.exactly(1, |x| x.is_ascii_uppercase())
-            && c.exactly(2, |x| x.is_ascii_lowercase())
-            && c.lit(b' ')
+        let ok = c.shape(b"Aaa ")
             // `[\ \d]?\d\ `: two places (" 4", "14") or one ("4")
             && ((c.at(0).is_some_and(|x| x == b' ' || d(x))
                 && c.at(1).is_some_and(d)
@@ -341,13 +424,8 @@ mod haproxy {
                     c.i += 2;
                     true
                 })
-                || c.exactly(1, d))
-            && c.lit(b' ')
-            && c.exactly(2, d)
-            && c.lit(b':')
-            && c.exactly(2, d)
-            && c.lit(b':')
-            && c.exactly(2, d);
+                || c.shape(b"9"))
+            && c.shape(b" 99:99:99");
         ok.then_some(Span(start as u32, c.i as u32))
     }
 
@@ -357,7 +435,7 @@ mod haproxy {
         s[SYSLOG_TS] = syslog_ts(c)?;
         c.lit(b' ').then_some(())?;
         s[HOST] = c.token_sp()?;
-        s[PROGRAM] = c.run1(|x| is_word(x) || x == b'.' || x == b'-')?;
+        s[PROGRAM] = c.run1_in(WORD | DOT | DASH)?;
         if c.lit(b'[') {
             s[PID] = c.digits()?;
             c.lit(b']').then_some(())?;
@@ -391,7 +469,7 @@ mod haproxy {
         }
         // `[\w.:-]+:\d+\ `: the run up to the first byte outside the class, split at its
         // last `:` (greedy), the port all digits.
-        let run = c.run1(|x| is_word(x) || x == b'.' || x == b':' || x == b'-')?;
+        let run = c.run1_in(WORD | DOT | COLON | DASH)?;
         c.lit(b' ').then_some(())?;
         let tok = &b[run.0 as usize..run.1 as usize];
         let colon = run.0 as usize + memchr::memrchr(b':', tok)?;
@@ -415,31 +493,30 @@ mod haproxy {
         s[ACCEPT_DATE] = Span(start as u32, c.i as u32);
         (c.lit(b']') && c.lit(b' ')).then_some(())?;
         // `[^\s~]+(~)?\ `
-        s[FRONTEND] = c.run1(|x| !is_space(x) && x != b'~')?;
+        s[FRONTEND] = c.run1_out(SPACE | TILDE)?;
         if c.peek() == Some(b'~') {
             s[SSL] = Span(c.i as u32, c.i as u32 + 1);
             c.i += 1;
         }
         c.lit(b' ').then_some(())?;
         // `[^\s/]+/\S+\ `
-        s[BACKEND] = c.run1(|x| !is_space(x) && x != b'/')?;
+        s[BACKEND] = c.run1_out(SPACE | SLASH)?;
         c.lit(b'/').then_some(())?;
         s[SERVER] = c.token_sp()?;
         // `(?:(\S+)\ )?` then the timers: the extra field is preferred, and fails only
         // where the token after it cannot be the timers.
+        // (A failed try leaves timer slots written: the fallback writes all five.)
         let mut probe = Cur { b, i: c.i };
-        let mut tmp = [Span::NONE; MAX_FIELDS];
         match probe.token_sp() {
-            Some(extra) if timers(&mut probe, &mut tmp).is_some() => {
+            Some(extra) if timers(&mut probe, s).is_some() => {
                 s[EXTRA] = extra;
-                s[TQ..TQ + 5].copy_from_slice(&tmp[TQ..TQ + 5]);
                 c.i = probe.i;
             }
             _ => timers(&mut c, s)?,
         }
         // `(\d{3}|-1)\ (\+?\d+)\ `
         let st = c.i;
-        if !(c.exactly(3, |x| x.is_ascii_digit()) || (c.lit(b'-') && c.lit(b'1'))) {
+        if !(c.shape(b"999") || c.shape(b"-1")) {
             return None;
         }
         s[STATUS] = Span(st as u32, c.i as u32);
@@ -482,7 +559,7 @@ mod haproxy {
         // `(?:\ "([A-Z]+)\ (\S+?)(?:\ (HTTP/[\d.]+))?"?)?\s*$`
         if c.peek() == Some(b' ') && c.at(1) == Some(b'"') {
             c.i += 2;
-            s[METHOD] = c.run1(|x| x.is_ascii_uppercase())?;
+            s[METHOD] = c.run1_in(UPPER)?;
             c.lit(b' ').then_some(())?;
             let path = c.non_space()?;
             // The lazy path ends as early as the rest allows: before a final `"` when
