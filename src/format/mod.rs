@@ -265,6 +265,21 @@ fn span_text<'a>(text: &'a str, spans: &Spans, slot: u8) -> Option<&'a str> {
         .and_then(|r| text.get(r))
 }
 
+/// An unsigned number's text, as `str::parse::<u64>` reads it (an optional `+`, then
+/// digits) without its general code.
+fn unsigned(s: &str) -> Option<u64> {
+    let b = s.as_bytes();
+    let digits = b.strip_prefix(b"+").unwrap_or(b);
+    if digits.is_empty() {
+        return None;
+    }
+    digits.iter().try_fold(0u64, |n, &c| {
+        c.is_ascii_digit()
+            .then(|| n.checked_mul(10)?.checked_add((c - b'0') as u64))
+            .flatten()
+    })
+}
+
 /// A number's text as f64; whole numbers (most latencies) without the float parser.
 fn decimal(s: &str) -> Option<f64> {
     if !s.is_empty() && s.len() <= 15 && s.bytes().all(|b| b.is_ascii_digit()) {
@@ -1277,12 +1292,14 @@ impl Format {
             return RequestRef::default();
         };
         let get = |f: &Option<Field>| f.as_ref().and_then(&text_of);
-        let status = get(&roles.status).and_then(|s| s.parse::<u16>().ok());
+        let status = get(&roles.status)
+            .and_then(|s| unsigned(&s))
+            .and_then(|s| u16::try_from(s).ok());
         let latency_ms = get(&roles.latency)
             .and_then(|s| decimal(s.trim_start_matches('+')))
             .filter(|v| *v >= 0.0)
             .map(|v| v * roles.latency_to_ms);
-        let bytes = get(&roles.bytes).and_then(|s| s.trim_start_matches('+').parse::<u64>().ok());
+        let bytes = get(&roles.bytes).and_then(|s| unsigned(s.trim_start_matches('+')));
         let lb_failure = roles.lb_failure.iter().any(|all| {
             all.iter()
                 .all(|(f, r)| text_of(f).is_some_and(|v| r.is_match(v.as_bytes())))
@@ -1300,6 +1317,26 @@ impl Format {
             failed: lb_failure || status.is_some_and(|s| s >= 500),
             lb_failure,
         }
+    }
+}
+
+#[cfg(test)]
+mod number_tests {
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn unsigned_reads_as_std(s in "[+-]?[0-9]{0,22}|\\+\\+[0-9]{1,3}|[0-9 a+]{0,5}") {
+            prop_assert_eq!(super::unsigned(&s), s.parse::<u64>().ok());
+        }
+    }
+
+    #[test]
+    fn unsigned_at_the_edges() {
+        assert_eq!(super::unsigned("18446744073709551615"), Some(u64::MAX));
+        assert_eq!(super::unsigned("18446744073709551616"), None);
+        assert_eq!(super::unsigned("+7"), Some(7));
+        assert_eq!(super::unsigned("+"), None);
     }
 }
 

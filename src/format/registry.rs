@@ -27,6 +27,8 @@ impl fmt::Display for Origin {
 
 pub struct Registry {
     formats: Vec<Arc<Format>>,
+    /// The envelope formats among them (every line is offered to each).
+    envelopes: Vec<usize>,
 }
 
 impl Registry {
@@ -36,7 +38,18 @@ impl Registry {
         for (name, text) in BUILTIN_PARSERS {
             formats.push(Arc::new(load(name, text, Origin::BuiltIn)?));
         }
-        Ok(Registry { formats })
+        let mut reg = Registry {
+            formats,
+            envelopes: Vec::new(),
+        };
+        reg.index();
+        Ok(reg)
+    }
+
+    fn index(&mut self) {
+        self.envelopes = (0..self.formats.len())
+            .filter(|&i| self.formats[i].is_envelope())
+            .collect();
     }
 
     /// Adds the definitions of `dir` (`*.json`), each checked against its samples.
@@ -77,6 +90,7 @@ impl Registry {
             }
             self.formats.retain(|f| f.id != format.id);
             self.formats.push(Arc::new(format));
+            self.index();
         }
         Ok(())
     }
@@ -87,11 +101,7 @@ impl Registry {
 
     /// Envelope formats (CRI prefix…): peeled off before a line is parsed.
     pub fn envelopes(&self) -> impl Iterator<Item = usize> + '_ {
-        self.formats
-            .iter()
-            .enumerate()
-            .filter(|(_, f)| f.is_envelope())
-            .map(|(i, _)| i)
+        self.envelopes.iter().copied()
     }
 
     /// If an envelope wraps `text`: the envelope format and the inner line's range.
