@@ -449,6 +449,8 @@ struct Scanner<'o> {
     /// The format the parser tries first, when it has a lean lane; its scratch spans.
     lean_format: Option<usize>,
     spans: Spans,
+    /// Lines the lean lane folded (counted under its format when the file ends).
+    lean_folded: u64,
 }
 
 impl<'o> Scanner<'o> {
@@ -554,6 +556,20 @@ impl<'o> Scanner<'o> {
         let opts: &'o ScanOptions = self.opts;
         let reg = &opts.registry;
         let lean = !opts.forward_requests;
+        let peeled = if record { None } else { reg.peel(text) };
+        // A request line that is only counted is folded straight into the buckets: by the
+        // lean lane when the source's first format has one, else from its match.
+        if lean && !record && peeled.is_none() && self.sorting.is_none() {
+            if let Some(f) = self.lean_format {
+                let format = &reg.formats()[f];
+                if let Some(r) = format.lean_fast(text, &mut self.spans, &mut self.clock) {
+                    let (ts, prec, request) = r?;
+                    self.lean_folded += 1;
+                    self.fold(None, &format.id, ts, prec, &request, text);
+                    return Ok((Vec::new(), f));
+                }
+            }
+        }
         let name = self.name.clone();
         let at = LineAt {
             source_id: self.id,
@@ -566,26 +582,13 @@ impl<'o> Scanner<'o> {
             let (f, m) = self.parser.parse(&view)?;
             return self.build(f, m, text, text, &at, lean);
         }
-        let peeled = reg.peel(text);
-        // A request line that is only counted is folded straight into the buckets: by the
-        // lean lane when the source's first format has one, else from its match.
-        if lean && peeled.is_none() && self.sorting.is_none() {
-            if let Some(f) = self.lean_format {
-                let format = &reg.formats()[f];
-                if let Some(r) = format.lean_fast(text, &mut self.spans, &mut self.clock) {
-                    let (ts, prec, request) = r?;
-                    self.fold(&format.id, ts, prec, &request, text);
-                    return Ok((Vec::new(), f));
-                }
-            }
-        }
         let outer = LineView::with_header(text, &header);
         if lean && peeled.is_none() && self.sorting.is_none() {
             let (f, m) = self.parser.parse(&outer)?;
             let format = &reg.formats()[f];
             if let Some(r) = format.lean_request(&m, &mut self.clock) {
                 let (ts, prec, request) = r?;
-                self.fold(&format.id, ts, prec, &request, text);
+                self.fold(Some(&format.id), &format.id, ts, prec, &request, text);
                 return Ok((Vec::new(), f));
             }
             return self.build(f, m, text, text, &at, lean);
@@ -713,16 +716,28 @@ impl<'o> Scanner<'o> {
     }
 
     /// A request line that only needs counting (`timeline`, `report`): folded into the
-    /// buckets straight from the line's fields, with no event built.
-    fn fold(&mut self, format: &str, ts: Nanos, prec: u8, r: &RequestRef<'_>, text: &str) {
+    /// buckets straight from the line's fields, with no event built. `count`: the format
+    /// to count the line under (`None`: the caller counted it).
+    fn fold(
+        &mut self,
+        count: Option<&str>,
+        tier: &str,
+        ts: Nanos,
+        prec: u8,
+        r: &RequestRef<'_>,
+        text: &str,
+    ) {
         if let Some((ev, _)) = self.pending.take() {
             self.deliver(ev);
         }
-        if !self.account(format, ts, self.line_no, || text.to_string()) {
+        if let Some(format) = count {
+            self.count_format(format);
+        }
+        if !self.admit(ts, self.line_no, || text.to_string()) {
             return;
         }
         self.count_request(ts, prec, r);
-        self.buckets.add(format, ts, r);
+        self.buckets.add(tier, ts, r);
         self.hand_over();
     }
 
@@ -753,13 +768,24 @@ impl<'o> Scanner<'o> {
         line: u64,
         text: impl FnOnce() -> String,
     ) -> bool {
-        let stats = &mut self.stats;
-        match stats.formats.get_mut(format) {
+        self.count_format(format);
+        self.admit(ts, line, text)
+    }
+
+    fn count_format(&mut self, format: &str) {
+        let formats = &mut self.stats.formats;
+        match formats.get_mut(format) {
             Some(n) => *n += 1,
             None => {
-                stats.formats.insert(format.to_string(), 1);
+                formats.insert(format.to_string(), 1);
             }
         }
+    }
+
+    /// False when `ts` falls outside `--since`/`--until`. A silence of the source
+    /// before it is kept, with its text.
+    fn admit(&mut self, ts: Nanos, line: u64, text: impl FnOnce() -> String) -> bool {
+        let stats = &mut self.stats;
         let opts = self.opts;
         if opts.since.is_some_and(|s| ts < s) || opts.until.is_some_and(|u| ts >= u) {
             stats.filtered_out += 1;
@@ -811,6 +837,10 @@ impl<'o> Scanner<'o> {
     fn finish_file(mut self, reordered: u64, late: u64) -> (SourceStats, Carry) {
         if let Some((ev, _)) = self.pending.take() {
             self.deliver(ev);
+        }
+        if let Some(f) = self.lean_format.filter(|_| self.lean_folded > 0) {
+            let format = &self.opts.registry.formats()[f].id;
+            *self.stats.formats.entry(format.to_string()).or_default() += self.lean_folded;
         }
         let clock = &self.clock;
         let stats = &mut self.stats;
@@ -901,6 +931,7 @@ fn scan_file(
     let mut sc = Scanner {
         lean_format,
         spans: [Span::NONE; MAX_FIELDS],
+        lean_folded: 0,
         opts,
         name: Arc::from(p.input.name.as_str()),
         id: p.id,

@@ -209,12 +209,15 @@ fn class(b: u8) -> u16 {
 }
 
 impl<'a> Cur<'a> {
+    #[inline]
     fn peek(&self) -> Option<u8> {
         self.b.get(self.i).copied()
     }
+    #[inline]
     fn at(&self, k: usize) -> Option<u8> {
         self.b.get(self.i + k).copied()
     }
+    #[inline]
     fn lit(&mut self, c: u8) -> bool {
         if self.peek() == Some(c) {
             self.i += 1;
@@ -231,6 +234,7 @@ impl<'a> Cur<'a> {
         Span(start as u32, self.i as u32)
     }
     /// The maximal run of bytes in any of the classes `set` (possibly empty).
+    #[inline]
     fn run_in(&mut self, set: u16) -> Span {
         let (b, start) = (self.b, self.i);
         let mut i = start;
@@ -241,11 +245,13 @@ impl<'a> Cur<'a> {
         Span(start as u32, i as u32)
     }
     /// A non-empty maximal run of bytes in the classes `set`.
+    #[inline]
     fn run1_in(&mut self, set: u16) -> Option<Span> {
         let s = self.run_in(set);
         (s.1 > s.0).then_some(s)
     }
     /// A non-empty maximal run of bytes in none of the classes `stop`.
+    #[inline]
     fn run1_out(&mut self, stop: u16) -> Option<Span> {
         let (b, start) = (self.b, self.i);
         let mut i = start;
@@ -257,18 +263,24 @@ impl<'a> Cur<'a> {
     }
     /// Bytes of exactly this shape: `9` a digit, `A` an uppercase and `a` a lowercase
     /// letter, any other byte itself.
-    fn shape(&mut self, shape: &[u8]) -> bool {
-        let Some(t) = self.b.get(self.i..self.i + shape.len()) else {
+    /// (Inlined with its constant shape, the loop unrolls into one test per byte.)
+    #[inline(always)]
+    fn shape<const N: usize>(&mut self, shape: &[u8; N]) -> bool {
+        let Some(t) = self.b.get(self.i..self.i + N) else {
             return false;
         };
-        let ok = t.iter().zip(shape).all(|(&x, &s)| match s {
-            b'9' => x.is_ascii_digit(),
-            b'A' => x.is_ascii_uppercase(),
-            b'a' => x.is_ascii_lowercase(),
-            _ => x == s,
-        });
+        let mut ok = true;
+        for k in 0..N {
+            let x = t[k];
+            ok &= match shape[k] {
+                b'9' => x.is_ascii_digit(),
+                b'A' => x.is_ascii_uppercase(),
+                b'a' => x.is_ascii_lowercase(),
+                s => x == s,
+            };
+        }
         if ok {
-            self.i += shape.len();
+            self.i += N;
         }
         ok
     }
@@ -278,27 +290,32 @@ impl<'a> Cur<'a> {
         (s.1 > s.0).then_some(s)
     }
     /// `\S+` followed by a space (consumed): the token's span.
+    #[inline]
     fn token_sp(&mut self) -> Option<Span> {
         let s = self.non_space()?;
         self.lit(b' ').then_some(s)
     }
     /// `\S+`: the maximal non-empty run of bytes that are not whitespace, found eight
     /// bytes at a time (every whitespace byte is below `!`).
+    #[inline]
     fn non_space(&mut self) -> Option<Span> {
         let start = self.i.min(self.b.len());
         self.i = start + first_space(&self.b[start..]);
         (self.i > start).then_some(Span(start as u32, self.i as u32))
     }
     /// `-?\d+`, `\+?\d+`: an optional sign byte then digits.
+    #[inline]
     fn signed(&mut self, sign: u8) -> Option<Span> {
         let start = self.i;
         let from = start + (self.b.get(start) == Some(&sign)) as usize;
         self.digits_from(start, from)
     }
+    #[inline]
     fn digits(&mut self) -> Option<Span> {
         self.digits_from(self.i, self.i)
     }
     /// At least one digit at `from`: the span from `start` to the last of them.
+    #[inline]
     fn digits_from(&mut self, start: usize, from: usize) -> Option<Span> {
         let b = self.b;
         let mut i = from;
