@@ -168,6 +168,8 @@ const DASH: u16 = 64;
 const COLON: u16 = 128;
 const TILDE: u16 = 256;
 const SLASH: u16 = 512;
+const COMMA: u16 = 1024;
+const QUOTE: u16 = 2048;
 
 static CLASS: [u16; 256] = {
     let mut t = [0u16; 256];
@@ -196,6 +198,8 @@ static CLASS: [u16; 256] = {
             b':' => COLON,
             b'~' => TILDE,
             b'/' => SLASH,
+            b',' => COMMA,
+            b'"' => QUOTE,
             _ => 0,
         };
         t[c] = k;
@@ -352,10 +356,7 @@ fn clf_datetime(c: &mut Cur<'_>) -> bool {
 fn clf_stamp(c: &mut Cur<'_>) -> Option<Span> {
     c.lit(b'[').then_some(())?;
     let t = c.i;
-    let ok = clf_datetime(c)
-        && c.lit(b' ')
-        && (c.lit(b'-') || c.lit(b'+'))
-        && c.exactly(4, |x| x.is_ascii_digit());
+    let ok = clf_datetime(c) && c.lit(b' ') && (c.lit(b'-') || c.lit(b'+')) && c.shape(b"9999");
     ok.then_some(())?;
     let stamp = Span(t as u32, c.i as u32);
     (c.lit(b']') && c.lit(b' ')).then_some(stamp)
@@ -657,7 +658,7 @@ mod nginx {
         s[FORWARDED] = Span(0, 0);
         c.run(is_space);
         // `([^\s,"]+)\ (\S+)\ (\S+)\ `
-        s[CLIENT_IP] = c.run1(|x| !is_space(x) && x != b',' && x != b'"')?;
+        s[CLIENT_IP] = c.run1_out(SPACE | COMMA | QUOTE)?;
         c.lit(b' ').then_some(())?;
         s[IDENT] = c.token_sp()?;
         s[USER] = c.token_sp()?;
@@ -672,7 +673,7 @@ mod nginx {
             i: open,
         };
         let first = (|| {
-            let m = r.run1(|x| x.is_ascii_uppercase())?;
+            let m = r.run1_in(UPPER)?;
             r.lit(b' ').then_some(())?;
             let p = r.non_space()?;
             let proto = if r.lit(b' ') {
@@ -698,7 +699,7 @@ mod nginx {
         c.lit(b' ').then_some(())?;
         // `(\d{3})\ (\d+|-)`
         let st = c.i;
-        c.exactly(3, |x| x.is_ascii_digit()).then_some(())?;
+        c.shape(b"999").then_some(())?;
         s[STATUS] = Span(st as u32, c.i as u32);
         c.lit(b' ').then_some(())?;
         s[BYTES] = match c.digits() {

@@ -228,7 +228,19 @@ impl LayoutCache {
             }
             ns = ns * 10 + (c - b'0') as u32;
         }
-        let ns = ns * 10u32.pow(9 - (e - s) as u32);
+        const SCALE: [u32; 10] = [
+            1_000_000_000,
+            100_000_000,
+            10_000_000,
+            1_000_000,
+            100_000,
+            10_000,
+            1_000,
+            100,
+            10,
+            1,
+        ];
+        let ns = ns * SCALE[e - s];
         let (base, prec) = self.base;
         let t = match base {
             RawTime::Instant(t) => RawTime::Instant(t.checked_add(ns as i64)?),
