@@ -1665,6 +1665,7 @@ mod tests {
             .regex
             .as_ref()
             .unwrap()
+            .get()
             .captures(line)
             .unwrap_or_else(|| panic!("accepted a line the regex rejects: {shown}"));
         for (i, name) in fp.fields.iter().enumerate() {

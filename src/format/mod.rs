@@ -66,7 +66,10 @@ pub struct DefError {
 
 struct Pattern {
     name: String,
-    regex: Option<Regex>,
+    /// A built-in's is compiled when first used: detection passes most formats' over
+    /// on their first byte or their tokenizer, and compiling all of them was most of the
+    /// start-up time.
+    regex: Option<LazyRegex>,
     require: Vec<String>,
     when: Vec<(String, Regex)>,
     kind: Arc<str>,
@@ -114,19 +117,47 @@ fn regex_error(e: &regex::Error) -> String {
 
 /// The bytes a line matched by the regex `src` can start with: `None` unless the regex is
 /// anchored at the start and its literal prefixes are few and none is empty.
-fn first_bytes(src: &str) -> Option<Box<[bool; 256]>> {
-    use regex_syntax::hir::literal::{ExtractKind, Extractor};
-    use regex_syntax::hir::Look;
-    let hir = regex_syntax::ParserBuilder::new()
+/// A regex's syntax tree, read as [`build_regex`] reads it.
+fn hir_of(src: &str) -> Option<regex_syntax::hir::Hir> {
+    regex_syntax::ParserBuilder::new()
         .unicode(false)
         .utf8(false)
         .build()
         .parse(src)
-        .ok()?;
+        .ok()
+}
+
+/// The named groups of a regex, in order, each with its group number (as the compiled
+/// regex numbers them: by opening parenthesis). Read from the syntax tree, so a built-in
+/// pattern's regex need not be compiled to know its fields.
+fn capture_names(hir: &regex_syntax::hir::Hir) -> Vec<(usize, String)> {
+    use regex_syntax::hir::HirKind;
+    fn walk(h: &regex_syntax::hir::Hir, out: &mut Vec<(usize, String)>) {
+        match h.kind() {
+            HirKind::Capture(c) => {
+                if let Some(n) = &c.name {
+                    out.push((c.index as usize, n.to_string()));
+                }
+                walk(&c.sub, out);
+            }
+            HirKind::Concat(v) | HirKind::Alternation(v) => v.iter().for_each(|h| walk(h, out)),
+            HirKind::Repetition(r) => walk(&r.sub, out),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(hir, &mut out);
+    out.sort_by_key(|(i, _)| *i);
+    out
+}
+
+fn first_bytes(hir: &regex_syntax::hir::Hir) -> Option<Box<[bool; 256]>> {
+    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+    use regex_syntax::hir::Look;
     if !hir.properties().look_set_prefix().contains(Look::Start) {
         return None;
     }
-    let seq = Extractor::new().kind(ExtractKind::Prefix).extract(&hir);
+    let seq = Extractor::new().kind(ExtractKind::Prefix).extract(hir);
     let mut set = Box::new([false; 256]);
     for lit in seq.literals()? {
         set[*lit.as_bytes().first()? as usize] = true;
@@ -456,7 +487,7 @@ impl Format {
         for (i, p) in def.patterns.iter().enumerate() {
             let at = format!("patterns[{i}] ({})", p.name);
             let regex = match (def.kind, &p.regex) {
-                (DefKind::Regex, Some(r)) => Some(re(format!("{at}.regex"), &r.joined())?),
+                (DefKind::Regex, Some(r)) => Some(lazy(format!("{at}.regex"), &r.joined())?),
                 (DefKind::Regex, None) => {
                     return Err(err(at, "a regex format's pattern needs 'regex'".into()))
                 }
@@ -479,10 +510,9 @@ impl Format {
                     .map_err(|m| err(format!("{at}.timestamp[{j}].format"), m))?;
                 own_ts.push((t.field.clone(), f));
             }
-            let captures: Vec<String> = regex
-                .as_ref()
-                .map(|r| r.capture_names().flatten().map(str::to_string).collect())
-                .unwrap_or_default();
+            let hir = regex.as_ref().and_then(|r| hir_of(&r.src));
+            let names = hir.as_ref().map(capture_names).unwrap_or_default();
+            let captures: Vec<String> = names.iter().map(|(_, n)| n.clone()).collect();
             let fast = match (&p.fast, &regex) {
                 (None, _) => None,
                 (Some(_), None) => return Err(err(at, "'fast' is for regex patterns".into())),
@@ -511,23 +541,17 @@ impl Format {
                     Some((fp, fp.index()))
                 }
             };
-            let capture_keys = regex
-                .as_ref()
-                .map(|r| {
-                    r.capture_names()
-                        .enumerate()
-                        .filter_map(|(i, n)| {
-                            let n = n?;
-                            let slot = fast.and_then(|(_, index): (_, &[(&str, u8)])| {
-                                let k = index.binary_search_by(|(m, _)| (*m).cmp(n)).ok()?;
-                                Some(index[k].1)
-                            });
-                            Some((Arc::from(n), i, slot))
-                        })
-                        .collect()
+            let capture_keys = names
+                .iter()
+                .map(|(i, n)| {
+                    let slot = fast.and_then(|(_, index): (_, &[(&str, u8)])| {
+                        let k = index.binary_search_by(|(m, _)| (*m).cmp(n)).ok()?;
+                        Some(index[k].1)
+                    });
+                    (Arc::from(n.as_str()), *i, slot)
                 })
-                .unwrap_or_default();
-            let first_bytes = regex.as_ref().and_then(|r| first_bytes(r.as_str()));
+                .collect();
+            let first_bytes = hir.as_ref().and_then(first_bytes);
             patterns.push(Pattern {
                 first_bytes,
                 capture_keys,
@@ -743,7 +767,7 @@ impl Format {
                         .regex
                         .as_ref()
                         .filter(|_| p.may_start(view.text))
-                        .and_then(|r| r.captures(view.text.as_bytes()))
+                        .and_then(|r| r.get().captures(view.text.as_bytes()))
                     {
                         let strength = c.iter().skip(1).flatten().filter(|m| !m.is_empty()).count();
                         let record = Record::Regex(c);
@@ -835,7 +859,7 @@ impl Format {
         let regex = p
             .regex
             .as_ref()
-            .and_then(|r| r.captures(text.as_bytes()))
+            .and_then(|r| r.get().captures(text.as_bytes()))
             .map(|c| list(&Record::Regex(c)))
             .unwrap_or_default();
         Some((fast, regex))
@@ -877,6 +901,22 @@ impl Format {
         for (i, r) in self.rules.iter().enumerate() {
             build_regex(&r.regex.src).map_err(|e| format!("classify[{i}].regex: {e}"))?;
         }
+        for (i, p) in self.patterns.iter().enumerate() {
+            let Some(lazy) = &p.regex else { continue };
+            let r = build_regex(&lazy.src).map_err(|e| format!("patterns[{i}].regex: {e}"))?;
+            // The fields read from the syntax tree are the compiled regex's groups.
+            let compiled: Vec<(Arc<str>, usize)> = (r.capture_names().enumerate())
+                .filter_map(|(g, n)| Some((Arc::from(n?), g)))
+                .collect();
+            let read: Vec<(Arc<str>, usize)> = (p.capture_keys.iter())
+                .map(|(n, g, _)| (n.clone(), *g))
+                .collect();
+            if compiled != read {
+                return Err(format!(
+                    "patterns[{i}].regex: groups {compiled:?}, read as {read:?}"
+                ));
+            }
+        }
         Ok(())
     }
 
@@ -906,7 +946,7 @@ impl Format {
             if !p.may_start(text) {
                 return None;
             }
-            let c = p.regex.as_ref()?.captures(text.as_bytes())?;
+            let c = p.regex.as_ref()?.get().captures(text.as_bytes())?;
             // no inner capture: an empty inner line at the end
             let range = c.name(field).map_or(text.len()..text.len(), |m| m.range());
             // the inner line must start and end on character boundaries
