@@ -292,6 +292,18 @@ pub struct ClientSets {
 }
 
 pub fn latency_bin(ms: f64) -> usize {
+    // Most latencies are whole milliseconds, and short: their bins are looked up.
+    const WHOLE: usize = 4096;
+    static BINS: std::sync::OnceLock<[u8; WHOLE]> = std::sync::OnceLock::new();
+    let whole = ms as usize;
+    if whole < WHOLE && whole as f64 == ms {
+        let bins = BINS.get_or_init(|| std::array::from_fn(|i| bin_of(i as f64) as u8));
+        return bins[whole] as usize;
+    }
+    bin_of(ms)
+}
+
+fn bin_of(ms: f64) -> usize {
     if ms < 1.0 {
         return 0;
     }
@@ -1020,6 +1032,16 @@ mod tests {
         assert_eq!(x.clients_by_granule.len(), 1);
         assert!(x.granule() <= MAX_GRANULE);
         assert_eq!(x.clients_between(0, 0, 100_000_000).0, 1);
+    }
+
+    #[test]
+    fn whole_latencies_are_looked_up_in_their_bins() {
+        for ms in (0..5000)
+            .map(f64::from)
+            .chain([0.5, 1.5, 4095.9, 1e7, f64::NAN])
+        {
+            assert_eq!(latency_bin(ms), bin_of(ms), "{ms}");
+        }
     }
 
     #[test]
