@@ -254,13 +254,17 @@ struct Field {
     name: String,
     /// Per pattern: the tokenizer slot holding this field, if the pattern has a tokenizer.
     slots: Vec<Option<u8>>,
+    /// The first pattern's (the lean lane's), at hand.
+    first_slot: Option<u8>,
 }
 
 impl Field {
     fn new(name: &str, patterns: &[Pattern]) -> Field {
+        let slots: Vec<Option<u8>> = patterns.iter().map(|p| p.slot_of(name)).collect();
         Field {
             name: name.to_string(),
-            slots: patterns.iter().map(|p| p.slot_of(name)).collect(),
+            first_slot: slots.first().copied().flatten(),
+            slots,
         }
     }
 
@@ -1127,10 +1131,7 @@ impl Format {
         let (raw, prec, stamp) = self.time_of_spans(p, text, spans).ok()?;
         let spans: &Spans = spans;
         Some(Self::instant(raw, prec, stamp, clock).map(|(ts, _, prec)| {
-            let r = self.request_of(|f| {
-                let slot = f.slots.first().copied().flatten()?;
-                span_text(text, spans, slot).map(Cow::Borrowed)
-            });
+            let r = self.request_of(|f| span_text(text, spans, f.first_slot?).map(Cow::Borrowed));
             (ts, prec, r)
         }))
     }
