@@ -105,6 +105,39 @@ pub fn lines(data: &[u8]) {
 
 /// Every format of `kind` on every line (a delimited header is kept as it comes, an
 /// envelope is peeled): matching and building an event may fail, never panic.
+/// The tokenizers against their regexes, and the lean lane against the general path, on
+/// one line: where the fast side takes the line, both must read it the same.
+fn agree(formats: &[&Arc<crate::format::Format>], line: &str) {
+    let clock = || {
+        SourceClock::new(ClockSettings {
+            zone: None,
+            year: YearSource::Flag(2024),
+            skew: 0,
+        })
+    };
+    for f in formats {
+        for p in f.fast_patterns() {
+            if let Some((Some(fast), regex)) = f.fast_vs_regex(p, line) {
+                assert_eq!(
+                    fast, regex,
+                    "{}: tokenizer and regex differ on {line:?}",
+                    f.id
+                );
+            }
+        }
+        if f.has_lean_lane() {
+            let (lean, general) = f.lean_vs_general(line, &mut clock(), &mut clock());
+            if lean.is_some() {
+                assert_eq!(
+                    lean, general,
+                    "{}: lean lane and general path differ on {line:?}",
+                    f.id
+                );
+            }
+        }
+    }
+}
+
 pub fn parse(kind: DefKind, data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     let reg = registry();
@@ -132,6 +165,9 @@ pub fn parse(kind: DefKind, data: &[u8]) {
             source: &source,
             line: n as u64 + 1,
         };
+        if kind == DefKind::Regex {
+            agree(&formats, line);
+        }
         for (f, clock) in formats.iter().zip(&mut clocks) {
             let _ = f.continues(line);
             for body in [Some(line), peeled].into_iter().flatten() {
