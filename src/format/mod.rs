@@ -1003,29 +1003,12 @@ impl Format {
         rec: &Record<'a>,
         p: &Pattern,
     ) -> Result<(RawTime, u8, Cow<'a, str>), Reject> {
-        if p.inherit_time {
-            return Ok((RawTime::Previous, 0, Cow::Borrowed("")));
-        }
-        let mut first_err = None;
-        let candidates = if p.timestamps.is_empty() {
-            &self.timestamps
-        } else {
-            &p.timestamps
-        };
-        for (k, (field, fmt)) in candidates.iter().enumerate() {
-            let raw = match (rec, p.time_slots.get(k).copied().flatten()) {
+        self.time_from(p, |k, field| {
+            match (rec, p.time_slots.get(k).copied().flatten()) {
                 (Record::Spans { .. }, Some(slot)) => rec.slot_text(slot),
                 _ => rec.text(field),
-            };
-            let Some(raw) = raw else { continue };
-            match fmt.parse(&raw) {
-                Ok((t, prec)) => return Ok((t, prec, raw)),
-                Err(e) => {
-                    first_err.get_or_insert(e);
-                }
             }
-        }
-        Err(first_err.map_or(Reject::NoTimestamp, Reject::BadTimestamp))
+        })
     }
 
     /// [`Format::time_of`] for the spans a pattern's tokenizer found in `text`.
@@ -1035,8 +1018,22 @@ impl Format {
         text: &'a str,
         spans: &Spans,
     ) -> Result<(RawTime, u8, &'a str), Reject> {
+        // A field that is not one of the tokenizer's is in no line it takes.
+        self.time_from(p, |k, _| {
+            let slot = p.time_slots.get(k).copied().flatten()?;
+            span_text(text, spans, slot)
+        })
+    }
+
+    /// The time of the first timestamp candidate whose text `raw_of(k, field)` finds and
+    /// whose format reads it.
+    fn time_from<T: AsRef<str> + Default>(
+        &self,
+        p: &Pattern,
+        raw_of: impl Fn(usize, &str) -> Option<T>,
+    ) -> Result<(RawTime, u8, T), Reject> {
         if p.inherit_time {
-            return Ok((RawTime::Previous, 0, ""));
+            return Ok((RawTime::Previous, 0, T::default()));
         }
         let mut first_err = None;
         let candidates = if p.timestamps.is_empty() {
@@ -1044,13 +1041,11 @@ impl Format {
         } else {
             &p.timestamps
         };
-        for (k, (_, fmt)) in candidates.iter().enumerate() {
-            // A field that is not one of the tokenizer's is in no line it takes.
-            let raw = p.time_slots.get(k).copied().flatten();
-            let Some(raw) = raw.and_then(|slot| span_text(text, spans, slot)) else {
+        for (k, (field, fmt)) in candidates.iter().enumerate() {
+            let Some(raw) = raw_of(k, field) else {
                 continue;
             };
-            match fmt.parse(raw) {
+            match fmt.parse(raw.as_ref()) {
                 Ok((t, prec)) => return Ok((t, prec, raw)),
                 Err(e) => {
                     first_err.get_or_insert(e);

@@ -242,24 +242,7 @@ impl LayoutCache {
         ];
         let ns = ns * SCALE[e - s];
         let (base, prec) = self.base;
-        let t = match base {
-            RawTime::Instant(t) => RawTime::Instant(t.checked_add(ns as i64)?),
-            RawTime::Local { dt, year_known } => RawTime::Local {
-                dt: dt.with_nanosecond(ns)?,
-                year_known,
-            },
-            RawTime::Offset {
-                dt,
-                offset_s,
-                year_known,
-            } => RawTime::Offset {
-                dt: dt.with_nanosecond(ns)?,
-                offset_s,
-                year_known,
-            },
-            RawTime::Previous => return None,
-        };
-        Some((t, prec))
+        Some((refraction(base, 0, ns)?, prec))
     }
 
     /// Remembers what `text` read as; `frac`: where its fraction digits are, `ns` their
@@ -278,28 +261,36 @@ impl LayoutCache {
         if b.len() > LAYOUT_CACHE_TEXT {
             return;
         }
-        let base = match read.0 {
-            RawTime::Instant(t) => RawTime::Instant(t - ns as i64),
-            RawTime::Local { dt, year_known } => RawTime::Local {
-                dt: dt.with_nanosecond(0).expect("zero nanoseconds are valid"),
-                year_known,
-            },
-            RawTime::Offset {
-                dt,
-                offset_s,
-                year_known,
-            } => RawTime::Offset {
-                dt: dt.with_nanosecond(0).expect("zero nanoseconds are valid"),
-                offset_s,
-                year_known,
-            },
-            RawTime::Previous => return,
+        let Some(base) = refraction(read.0, ns, 0) else {
+            return;
         };
         self.text[..b.len()].copy_from_slice(b);
         (self.id, self.has_year, self.len) = (id, has_year, b.len());
         self.frac = frac.unwrap_or(0..0);
         self.base = (base, read.1);
     }
+}
+
+/// `t`, whose fraction of a second is `from` nanoseconds, with `to` instead. `None` for
+/// a time that has none of its own, or out of range.
+fn refraction(t: RawTime, from: u32, to: u32) -> Option<RawTime> {
+    Some(match t {
+        RawTime::Instant(t) => RawTime::Instant((t - from as i64).checked_add(to as i64)?),
+        RawTime::Local { dt, year_known } => RawTime::Local {
+            dt: dt.with_nanosecond(to)?,
+            year_known,
+        },
+        RawTime::Offset {
+            dt,
+            offset_s,
+            year_known,
+        } => RawTime::Offset {
+            dt: dt.with_nanosecond(to)?,
+            offset_s,
+            year_known,
+        },
+        RawTime::Previous => return None,
+    })
 }
 
 /// The last strftime stamp parsed on this thread, minus its fraction of a second: log
