@@ -1,6 +1,6 @@
 //! Parse throughput per format (issue #3): each definition's own sample lines (real
 //! lines from the corpus or the format's documentation), parsed and built into events
-//! as `coroner events` does; for the access-log formats also the lean path of
+//! as `coroner events` does; for the access-log formats also the lean lane and the lean path of
 //! `coroner timeline` (roles only), on generated lines.
 //!
 //! `cargo bench --bench formats` prints lines/s (criterion's "thrpt", elements); the
@@ -10,6 +10,7 @@ mod common;
 
 use std::sync::Arc;
 
+use coroner::format::fast::{Span, MAX_FIELDS};
 use coroner::format::{Header, LineAt, LineView};
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 
@@ -103,6 +104,24 @@ fn lean(c: &mut Criterion) {
             bytes as f64 / lines.len() as f64
         );
         g.throughput(Throughput::Elements(lines.len() as u64));
+        // What `timeline` does: the lean lane, from the tokenizer's spans.
+        let format = reg.get(id).expect("a built-in");
+        let mut spans = [Span::NONE; MAX_FIELDS];
+        let mut clock = common::clock();
+        g.bench_function(format!("{id} lane"), |b| {
+            b.iter(|| {
+                let mut failed = 0usize;
+                for l in lines {
+                    let (_, _, r) = format
+                        .lean_fast(l, &mut spans, &mut clock)
+                        .expect("the lane takes it")
+                        .expect("a time");
+                    failed += r.failed as usize;
+                }
+                black_box(failed)
+            })
+        });
+        // The general path: a match, then its request.
         let mut parser = common::parser(&reg, id);
         let mut clock = common::clock();
         g.bench_function(*id, |b| {
