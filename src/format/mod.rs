@@ -872,7 +872,6 @@ impl Format {
     /// For tests: what the lean lane reads of `text`, and what the general path does
     /// (the match, when its stamp reads, then its request), each on its own clock.
     #[doc(hidden)]
-    #[allow(clippy::type_complexity)]
     pub fn lean_vs_general(
         &self,
         text: &str,
