@@ -451,6 +451,8 @@ struct Scanner<'o> {
     spans: Spans,
     /// Lines the lean lane folded (counted under its format when the file ends).
     lean_folded: u64,
+    /// The lean format's tier id in `buckets`, once it has folded a line.
+    lean_tier: Option<u32>,
 }
 
 impl<'o> Scanner<'o> {
@@ -565,7 +567,11 @@ impl<'o> Scanner<'o> {
                 if let Some(r) = format.lean_fast(text, &mut self.spans, &mut self.clock) {
                     let (ts, prec, request) = r?;
                     self.lean_folded += 1;
-                    self.fold(None, &format.id, ts, prec, &request, text);
+                    let tier = match self.lean_tier {
+                        Some(t) => t,
+                        None => *self.lean_tier.insert(self.buckets.tier_id(&format.id)),
+                    };
+                    self.fold(None, tier, ts, prec, &request, text);
                     return Ok((Vec::new(), f));
                 }
             }
@@ -588,7 +594,8 @@ impl<'o> Scanner<'o> {
             let format = &reg.formats()[f];
             if let Some(r) = format.lean_request(&m, &mut self.clock) {
                 let (ts, prec, request) = r?;
-                self.fold(Some(&format.id), &format.id, ts, prec, &request, text);
+                let tier = self.buckets.tier_id(&format.id);
+                self.fold(Some(&format.id), tier, ts, prec, &request, text);
                 return Ok((Vec::new(), f));
             }
             return self.build(f, m, text, text, &at, lean);
@@ -721,7 +728,7 @@ impl<'o> Scanner<'o> {
     fn fold(
         &mut self,
         count: Option<&str>,
-        tier: &str,
+        tier: u32,
         ts: Nanos,
         prec: u8,
         r: &RequestRef<'_>,
@@ -737,7 +744,7 @@ impl<'o> Scanner<'o> {
             return;
         }
         self.count_request(ts, prec, r);
-        self.buckets.add(tier, ts, r);
+        self.buckets.add_in(tier, ts, r);
         self.hand_over();
     }
 
@@ -932,6 +939,7 @@ fn scan_file(
         lean_format,
         spans: [Span::NONE; MAX_FIELDS],
         lean_folded: 0,
+        lean_tier: None,
         opts,
         name: Arc::from(p.input.name.as_str()),
         id: p.id,

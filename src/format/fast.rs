@@ -461,14 +461,16 @@ mod haproxy {
         (c.lit(b':') && c.lit(b' ')).then_some(())
     }
 
-    /// `-?\d+/-?\d+/-?\d+/-?\d+/\+?\d+` followed by a space.
-    fn timers(c: &mut Cur<'_>, s: &mut Spans) -> Option<()> {
-        for k in 0..4 {
-            s[TQ + k] = c.signed(b'-')?;
+    /// `-?\d+/-?\d+/-?\d+/-?\d+/\+?\d+` followed by a space: the five timers' spans.
+    #[inline]
+    fn timers(c: &mut Cur<'_>) -> Option<[Span; 5]> {
+        let mut t = [Span::NONE; 5];
+        for slot in t.iter_mut().take(4) {
+            *slot = c.signed(b'-')?;
             c.lit(b'/').then_some(())?;
         }
-        s[TQ + 4] = c.signed(b'+')?;
-        c.lit(b' ').then_some(())
+        t[4] = c.signed(b'+')?;
+        c.lit(b' ').then_some(t)
     }
 
     pub fn parse(b: &[u8], s: &mut Spans) -> bool {
@@ -522,16 +524,32 @@ mod haproxy {
         c.lit(b'/').then_some(())?;
         s[SERVER] = c.token_sp()?;
         // `(?:(\S+)\ )?` then the timers: the extra field is preferred, and fails only
-        // where the token after it cannot be the timers.
-        // (A failed try leaves timer slots written: the fallback writes all five.)
+        // where the token after it cannot be the timers. Nearly always the next token is
+        // the timers and the one after it is not (the status): both are read as timers
+        // once, and the extra field is taken exactly when the second reads.
+        let first = c.i;
         let mut probe = Cur { b, i: c.i };
-        match probe.token_sp() {
-            Some(extra) if timers(&mut probe, s).is_some() => {
-                s[EXTRA] = extra;
-                c.i = probe.i;
+        let t = match timers(&mut probe) {
+            Some(t1) => {
+                let after = probe.i;
+                match timers(&mut probe) {
+                    Some(t2) => {
+                        s[EXTRA] = Span(first as u32, after as u32 - 1);
+                        c.i = probe.i;
+                        t2
+                    }
+                    None => {
+                        c.i = after;
+                        t1
+                    }
+                }
             }
-            _ => timers(&mut c, s)?,
-        }
+            None => {
+                s[EXTRA] = c.token_sp()?;
+                timers(&mut c)?
+            }
+        };
+        s[TQ..TQ + 5].copy_from_slice(&t);
         // `(\d{3}|-1)\ (\+?\d+)\ `
         let st = c.i;
         if !(c.shape(b"999") || c.shape(b"-1")) {

@@ -291,6 +291,13 @@ struct RequestRoles {
     lb_failure: Vec<Vec<(Field, Matcher)>>,
 }
 
+/// `s` without its leading `+` signs (as `trim_start_matches('+')`, without the
+/// pattern machinery).
+fn plus_trimmed(s: &str) -> &str {
+    let n = s.bytes().take_while(|&b| b == b'+').count();
+    &s[n..]
+}
+
 /// A tokenizer slot's text in `text`; `None` when the slot took no part or is empty.
 fn span_text<'a>(text: &'a str, spans: &Spans, slot: u8) -> Option<&'a str> {
     spans
@@ -1331,10 +1338,10 @@ impl Format {
             .and_then(|s| unsigned(&s))
             .and_then(|s| u16::try_from(s).ok());
         let latency_ms = get(&roles.latency)
-            .and_then(|s| decimal(s.trim_start_matches('+')))
+            .and_then(|s| decimal(plus_trimmed(&s)))
             .filter(|v| *v >= 0.0)
             .map(|v| v * roles.latency_to_ms);
-        let bytes = get(&roles.bytes).and_then(|s| unsigned(s.trim_start_matches('+')));
+        let bytes = get(&roles.bytes).and_then(|s| unsigned(plus_trimmed(&s)));
         let lb_failure = roles.lb_failure.iter().any(|all| {
             all.iter()
                 .all(|(f, r)| text_of(f).is_some_and(|v| r.is_match(v.as_bytes())))

@@ -551,7 +551,7 @@ impl Buckets {
             ..Buckets::default()
         };
         part.map.extend(self.map.extract_if(|k, _| k.second < cut));
-        self.map.shrink_to_fit();
+        // The map keeps its capacity: it refills to the same size before the next hand-over.
         let g = self.granule();
         let done = self
             .clients_by_granule
@@ -563,9 +563,21 @@ impl Buckets {
 
     /// Folds one request event in.
     pub fn add(&mut self, tier: &str, ts: Nanos, r: &RequestRef<'_>) {
+        let tier = self.tier_id(tier);
+        self.add_in(tier, ts, r);
+    }
+
+    /// The id of a tier (format) name, for [`Buckets::add_in`]. It stays the tier's id
+    /// in these buckets, whatever is split off them.
+    pub fn tier_id(&mut self, tier: &str) -> u32 {
+        self.tiers.id(tier)
+    }
+
+    /// Folds one request event into the tier of id `tier` ([`Buckets::tier_id`]).
+    pub fn add_in(&mut self, tier: u32, ts: Nanos, r: &RequestRef<'_>) {
         let key = BucketKey {
             second: ts.div_euclid(NANOS_PER_SEC),
-            tier: self.tiers.id(tier),
+            tier,
             backend: self.backends.id(r.backend.as_deref().unwrap_or("-")),
             server: self.servers.id(r.server.as_deref().unwrap_or("-")),
         };
