@@ -465,7 +465,10 @@ impl<'o> Scanner<'o> {
         // A writer that crashed leaves NULs where its last blocks were (allocated, never
         // written); the first line written after the restart follows them on the same
         // line. It is read without them.
-        let text = text.trim_start_matches('\0');
+        let text = match text.as_bytes().first() {
+            Some(0) => text.trim_start_matches('\0'),
+            _ => text,
+        };
         if let Some((ev, f)) = &mut self.pending {
             if self.parser.registry().formats()[*f].continues(text) {
                 ev.continue_with(text);
@@ -474,7 +477,11 @@ impl<'o> Scanner<'o> {
                 return;
             }
         }
-        if text.trim().is_empty() {
+        // A line that starts with a visible ASCII byte (nearly all) is neither blank nor
+        // indented: both trims are spared.
+        let first = text.as_bytes().first().copied().unwrap_or(b' ');
+        let visible = (b'!'..=b'~').contains(&first);
+        if !visible && text.trim().is_empty() {
             return self.reject(text, Reject::Empty);
         }
         if self.parser.directive(text) {
@@ -482,7 +489,12 @@ impl<'o> Scanner<'o> {
             return;
         }
         let max_depth = self.opts.max_depth;
-        if text.trim_start().starts_with('{') && json_deeper_than(text, max_depth) {
+        let object = if visible {
+            first == b'{'
+        } else {
+            text.trim_start().starts_with('{')
+        };
+        if object && json_deeper_than(text, max_depth) {
             return self.reject(text, Reject::TooDeep(max_depth));
         }
         match self.events_of(text, false) {
