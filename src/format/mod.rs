@@ -1033,6 +1033,7 @@ impl Format {
 
     /// The time of the first timestamp candidate whose text `raw_of(k, field)` finds and
     /// whose format reads it.
+    #[inline(always)]
     fn time_from<T: AsRef<str> + Default>(
         &self,
         p: &Pattern,
@@ -1329,6 +1330,7 @@ impl Format {
     }
 
     /// A request's roles, each field's text by `text_of`.
+    #[inline(always)]
     fn request_of<'a>(&self, text_of: impl Fn(&Field) -> Option<Cow<'a, str>>) -> RequestRef<'a> {
         let Some(roles) = &self.request else {
             return RequestRef::default();

@@ -154,7 +154,11 @@ pub fn analyse(buckets: &Buckets, th: &Thresholds) -> PolarsResult<Analysis> {
     let Some(tier) = buckets.front_tier() else {
         return Ok(Analysis::default());
     };
-    let mut rows: Vec<_> = buckets.map.iter().filter(|(k, _)| k.tier == tier).collect();
+    let mut rows: Vec<_> = buckets
+        .map()
+        .iter()
+        .filter(|(k, _)| k.tier == tier)
+        .collect();
     rows.sort_unstable_by_key(|(k, _)| (k.second, k.backend, k.server));
     let mut notes = Vec::new();
     // The tier's traffic as runs with no gap over MAX_GAP_S: the busiest is analysed.
@@ -595,6 +599,7 @@ mod tests {
             };
             b.add("haproxy_http", sec * NANOS_PER_SEC + k as i64, &r.as_ref());
         }
+        b.settle();
     }
 
     #[test]

@@ -21,6 +21,10 @@ use crate::time::NANOS_PER_SEC;
 
 /// Latency histogram: bin `i` holds latencies in [1.4^(i-1), 1.4^i) ms; bin 0 is < 1 ms.
 pub const LATENCY_BINS: usize = 48;
+
+/// Most buckets of one second kept open ([`Buckets::open`]): a second's servers are
+/// looked up among them one by one.
+const OPEN_BUCKETS: usize = 16;
 const LATENCY_GROWTH: f64 = 1.4;
 
 /// Heap bytes the client sets of a run may take before granules double.
@@ -319,6 +323,7 @@ pub fn latency_of_bin(bin: usize) -> f64 {
 }
 
 impl Bucket {
+    #[inline(always)]
     fn add(&mut self, ts: Nanos, r: &RequestRef<'_>) {
         if self.requests == 0 {
             self.first_ts = ts;
@@ -402,7 +407,12 @@ pub struct Buckets {
     pub backends: Interner,
     pub servers: Interner,
     pub clients: ClientIds,
-    pub map: FxHashMap<BucketKey, Bucket>,
+    /// Read through [`Buckets::map`], on a settled table.
+    map: FxHashMap<BucketKey, Bucket>,
+    /// The buckets of the newest second, kept out of the map while it is read (at most
+    /// [`OPEN_BUCKETS`]): a request in time order folds into one of them with no hash
+    /// probe. They join the map when a later second starts and when the table settles.
+    open: Vec<(BucketKey, Bucket)>,
     /// Distinct clients per (tier, first second of the granule).
     clients_by_granule: FxHashMap<(u32, i64), ClientSets>,
     /// Seconds per client granule: 1, doubled whenever the sets outgrow their budget.
@@ -468,6 +478,7 @@ impl Buckets {
     /// Numbers the clients held back (under the run's lock, once for all of them) and
     /// puts them in their sets. The figures read a settled table.
     pub fn settle(&mut self) {
+        self.close_open();
         let Some(shared) = self.shared.clone() else {
             return;
         };
@@ -611,7 +622,47 @@ impl Buckets {
                 self.insert_client(key.tier, key.second, id, r.failed);
             }
         }
-        self.map.entry(key).or_default().add(ts, r);
+        let open = self.open_second();
+        if key.second > open {
+            self.close_open();
+        }
+        if let Some((_, b)) = self.open.iter_mut().find(|(k, _)| *k == key) {
+            b.add(ts, r);
+        } else if self.open.len() < OPEN_BUCKETS && key.second >= open {
+            let mut b = Bucket::default();
+            b.add(ts, r);
+            self.open.push((key, b));
+        } else {
+            // A late request, or a second with more servers than are kept open.
+            self.map.entry(key).or_default().add(ts, r);
+        }
+    }
+
+    /// The second of the open buckets (`i64::MIN` when none is open).
+    fn open_second(&self) -> i64 {
+        self.open.first().map_or(i64::MIN, |(k, _)| k.second)
+    }
+
+    /// The open buckets into the map.
+    fn close_open(&mut self) {
+        for (k, b) in self.open.drain(..) {
+            match self.map.entry(k) {
+                std::collections::hash_map::Entry::Occupied(mut e) => e.get_mut().merge(&b),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(b);
+                }
+            }
+        }
+    }
+
+    /// The buckets by second, tier, backend and server. The table must be settled
+    /// ([`Buckets::settle`]): the newest second's buckets are not in the map before.
+    pub fn map(&self) -> &FxHashMap<BucketKey, Bucket> {
+        debug_assert!(
+            self.open.is_empty(),
+            "a bucket table read before it settled"
+        );
+        &self.map
     }
 
     /// Seconds per client granule.
@@ -799,6 +850,49 @@ mod tests {
     }
 
     #[test]
+    fn open_buckets_hold_what_the_map_would() {
+        // 20 servers (more than are kept open), seconds read out of order now and then.
+        let mut b = Buckets::default();
+        let mut expect: std::collections::BTreeMap<(i64, String), (u32, u32, Nanos, Nanos)> =
+            Default::default();
+        let mut x = 7u64;
+        for i in 0..5000i64 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let late = (x >> 60) == 0;
+            let second = i / 100 - if late { 3 } else { 0 };
+            let ts = second * NANOS_PER_SEC + (x >> 40) as i64 % NANOS_PER_SEC;
+            let server = format!("s{}", (x >> 33) % 20);
+            let failed = (x >> 20) % 9 == 0;
+            let r = RequestRef {
+                server: Some(server.as_str().into()),
+                ..req(if failed { 503 } else { 200 }, "-", "c", failed)
+            };
+            b.add("t", ts, &r);
+            if i % 777 == 0 {
+                b.settle(); // mid-second: the second's buckets are opened again after
+            }
+            let e = expect.entry((second, server)).or_insert((0, 0, ts, ts));
+            (e.0, e.1) = (e.0 + 1, e.1 + failed as u32);
+            (e.2, e.3) = (e.2.min(ts), e.3.max(ts));
+        }
+        b.settle();
+        let got: std::collections::BTreeMap<(i64, String), (u32, u32, Nanos, Nanos)> = b
+            .map()
+            .iter()
+            .map(|(k, v)| {
+                let name = b.servers.name(k.server).to_string();
+                (
+                    (k.second, name),
+                    (v.requests, v.failed, v.first_ts, v.last_ts),
+                )
+            })
+            .collect();
+        assert_eq!(got, expect);
+    }
+
+    #[test]
     fn merging_two_tables_equals_folding_everything_into_one() {
         let lines = [
             (1_000_000_000i64, req(200, "a", "c1", false)),
@@ -813,6 +907,7 @@ mod tests {
             if i % 2 == 0 { &mut left } else { &mut right }.add("haproxy_http", *ts, r);
         }
         left.merge(right);
+        whole.settle();
         let sum = |b: &Buckets| {
             let mut v: Vec<(i64, String, u64, u64, u64, u64)> = b
                 .map

@@ -34,7 +34,7 @@ pub fn svg(f: &Findings) -> Option<String> {
     let b = &f.run.buckets;
     let tier_id = (0..b.tiers.len() as u32).find(|t| b.tiers.name(*t) == tier)?;
     let mut per: BTreeMap<String, BTreeMap<i64, u64>> = BTreeMap::new();
-    for (k, x) in &b.map {
+    for (k, x) in b.map() {
         if k.tier != tier_id {
             continue;
         }

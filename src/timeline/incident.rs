@@ -208,7 +208,11 @@ pub fn find_incidents(
     };
     let w = analysis.window_s * NANOS_PER_SEC;
     let hold = th.hold_s * NANOS_PER_SEC;
-    let tier_buckets: Vec<_> = buckets.map.iter().filter(|(k, _)| k.tier == tier).collect();
+    let tier_buckets: Vec<_> = buckets
+        .map()
+        .iter()
+        .filter(|(k, _)| k.tier == tier)
+        .collect();
     let mut out = Vec::new();
     for span in &analysis.spans {
         let from = analysis.window_start(span.first);
