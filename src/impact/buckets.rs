@@ -191,27 +191,37 @@ fn parse_v4(b: &[u8]) -> Option<u32> {
     if b.len() < 7 || b.len() > 15 {
         return None;
     }
-    let (mut addr, mut part, mut len, mut dots) = (0u32, 0u32, 0, 0);
-    for &c in b {
-        match c {
-            b'0'..=b'9' => {
-                if len == 1 && part == 0 {
-                    return None; // a leading zero
-                }
-                part = part * 10 + (c - b'0') as u32;
-                len += 1;
+    let digit = |i: usize| {
+        b.get(i)
+            .filter(|c| c.is_ascii_digit())
+            .map(|c| (c - b'0') as u32)
+    };
+    let (mut addr, mut i) = (0u32, 0);
+    for k in 0..4 {
+        if k > 0 {
+            (b.get(i) == Some(&b'.')).then_some(())?;
+            i += 1;
+        }
+        // One to three digits, no leading zero, at most 255.
+        let mut part = digit(i)?;
+        i += 1;
+        if let Some(d) = digit(i) {
+            if part == 0 {
+                return None;
+            }
+            part = part * 10 + d;
+            i += 1;
+            if let Some(d) = digit(i) {
+                part = part * 10 + d;
+                i += 1;
                 if part > 255 {
                     return None;
                 }
             }
-            b'.' if len > 0 && dots < 3 => {
-                addr = addr << 8 | part;
-                (part, len, dots) = (0, 0, dots + 1);
-            }
-            _ => return None,
         }
+        addr = addr << 8 | part;
     }
-    (dots == 3 && len > 0).then_some(addr << 8 | part)
+    (i == b.len()).then_some(addr)
 }
 
 fn name_of<'t>(text: &'t str, ends: &[usize], id: u32) -> &'t str {
@@ -1059,7 +1069,7 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn parse_v4_is_std(s in "[0-9.]{0,16}|([0-9]{1,3}\\.){3}[0-9]{1,3}") {
+        fn parse_v4_is_std(s in "[0-9.]{0,16}|([0-9]{1,4}\\.){3}[0-9]{1,4}|0*[0-9]{1,3}(\\.0*[0-9]{1,3}){3}") {
             let std = s.parse::<std::net::Ipv4Addr>().ok().map(u32::from);
             proptest::prop_assert_eq!(parse_v4(s.as_bytes()), std);
         }
