@@ -96,8 +96,11 @@ pub struct Interner {
     text: String,
     /// End of each name in `text` (it starts where the previous one ends).
     ends: Vec<usize>,
-    /// The id last asked for, plus one (0: none): runs of the same name skip the hash.
-    last: u32,
+    /// The names last asked for, as (first eight bytes, length, id + 1; 0: none), in
+    /// turn: runs of one name, and a few servers taking turns, skip the hash.
+    recent: [(u64, u32, u32); RECENT_NAMES],
+    /// The slot of `recent` to fill next.
+    next_recent: usize,
 }
 
 /// Client ids: dense small numbers (the client sets are compact over them). An IPv4
@@ -224,6 +227,17 @@ fn parse_v4(b: &[u8]) -> Option<u32> {
     (i == b.len()).then_some(addr)
 }
 
+/// Names an [`Interner`] finds without its hash table.
+const RECENT_NAMES: usize = 8;
+
+/// The first eight bytes of `b` (zero-padded), as one word.
+fn head8(b: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    let n = b.len().min(8);
+    w[..n].copy_from_slice(&b[..n]);
+    u64::from_le_bytes(w)
+}
+
 fn name_of<'t>(text: &'t str, ends: &[usize], id: u32) -> &'t str {
     let i = id as usize;
     let start = if i == 0 { 0 } else { ends[i - 1] };
@@ -232,13 +246,19 @@ fn name_of<'t>(text: &'t str, ends: &[usize], id: u32) -> &'t str {
 
 impl Interner {
     pub fn id(&mut self, name: &str) -> u32 {
-        if let Some(last) = self.last.checked_sub(1) {
-            if self.name(last) == name {
-                return last;
+        let b = name.as_bytes();
+        let (head, len) = (head8(b), u32::try_from(b.len()).unwrap_or(u32::MAX));
+        for &(h, l, plus1) in &self.recent {
+            // A name of at most eight bytes is its head and length; a longer one is
+            // compared whole.
+            if h == head && l == len && plus1 != 0 && (b.len() <= 8 || self.name(plus1 - 1) == name)
+            {
+                return plus1 - 1;
             }
         }
         let id = self.lookup(name);
-        self.last = id.saturating_add(1);
+        self.recent[self.next_recent] = (head, len, id.saturating_add(1));
+        self.next_recent = (self.next_recent + 1) % RECENT_NAMES;
         id
     }
 
@@ -1068,6 +1088,23 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn interned_ids_number_names_in_order_of_first_sight(
+            names in proptest::collection::vec("(app|app1|backend_with_a_long_name)[0-9]{0,2}", 0..200)
+        ) {
+            let mut interner = Interner::default();
+            let mut first_seen: Vec<&str> = Vec::new();
+            for n in &names {
+                let id = interner.id(n);
+                let want = first_seen.iter().position(|s| s == n).unwrap_or_else(|| {
+                    first_seen.push(n);
+                    first_seen.len() - 1
+                });
+                proptest::prop_assert_eq!(id as usize, want);
+                proptest::prop_assert_eq!(interner.name(id), n.as_str());
+            }
+        }
+
         #[test]
         fn parse_v4_is_std(s in "[0-9.]{0,16}|([0-9]{1,4}\\.){3}[0-9]{1,4}|0*[0-9]{1,3}(\\.0*[0-9]{1,3}){3}") {
             let std = s.parse::<std::net::Ipv4Addr>().ok().map(u32::from);
