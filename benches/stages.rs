@@ -202,7 +202,8 @@ fn buckets_and_analysis(c: &mut Criterion) {
             for (ts, r) in &reqs {
                 bk.add("haproxy_http", *ts, &r.as_ref());
             }
-            black_box(bk.map.len())
+            bk.settle();
+            black_box(bk.map().len())
         })
     });
     g.finish();
@@ -220,8 +221,9 @@ fn buckets_and_analysis(c: &mut Criterion) {
             }
         }
     }
+    day.settle();
     let mut g = quick(c, "stage");
-    g.throughput(Throughput::Elements(day.map.len() as u64));
+    g.throughput(Throughput::Elements(day.map().len() as u64));
     g.bench_function("analysis (a day of buckets, 6 servers)", |b| {
         b.iter(|| black_box(analyse(&day, &Thresholds::default()).unwrap().windows.len()))
     });

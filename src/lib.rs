@@ -56,6 +56,38 @@ use input::{Input, InputKind};
 use scan::{prepare, year_source, ScanOptions, SourceStats};
 use time::ClockSettings;
 
+/// Up to eight bytes as one little-endian word, zero-padded: as `u64::from_le_bytes` of
+/// the bytes copied into a zeroed array, with no call to `memcpy` for the short copy.
+pub(crate) fn word_le(b: &[u8]) -> u64 {
+    let n = b.len();
+    match n {
+        0 => 0,
+        // First, middle and last byte (some of them the same byte).
+        1..=3 => {
+            b[0] as u64 | (b[n / 2] as u64) << (8 * (n / 2)) | (b[n - 1] as u64) << (8 * (n - 1))
+        }
+        // Two four-byte words that overlap (or meet) in the middle.
+        4..=8 => {
+            let lo = u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as u64;
+            let hi = u32::from_le_bytes([b[n - 4], b[n - 3], b[n - 2], b[n - 1]]) as u64;
+            lo | hi << (8 * (n - 4))
+        }
+        _ => u64::from_le_bytes(b[..8].try_into().expect("eight bytes")),
+    }
+}
+
+#[cfg(test)]
+mod word_tests {
+    proptest::proptest! {
+        #[test]
+        fn a_word_is_its_bytes_zero_padded(b in proptest::collection::vec(proptest::num::u8::ANY, 0..=8)) {
+            let mut w = [0u8; 8];
+            w[..b.len()].copy_from_slice(&b);
+            proptest::prop_assert_eq!(super::word_le(&b), u64::from_le_bytes(w));
+        }
+    }
+}
+
 /// Bounded channel between a source and the merge, in batches: this many batches in
 /// flight across all sources (at least one per source, at most four).
 const CHANNEL_BATCHES: usize = 32;

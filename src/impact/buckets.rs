@@ -232,10 +232,7 @@ const RECENT_NAMES: usize = 8;
 
 /// The first eight bytes of `b` (zero-padded), as one word.
 fn head8(b: &[u8]) -> u64 {
-    let mut w = [0u8; 8];
-    let n = b.len().min(8);
-    w[..n].copy_from_slice(&b[..n]);
-    u64::from_le_bytes(w)
+    crate::word_le(&b[..b.len().min(8)])
 }
 
 fn name_of<'t>(text: &'t str, ends: &[usize], id: u32) -> &'t str {
@@ -894,7 +891,7 @@ mod tests {
             let second = i / 100 - if late { 3 } else { 0 };
             let ts = second * NANOS_PER_SEC + (x >> 40) as i64 % NANOS_PER_SEC;
             let server = format!("s{}", (x >> 33) % 20);
-            let failed = (x >> 20) % 9 == 0;
+            let failed = (x >> 20).is_multiple_of(9);
             let r = RequestRef {
                 server: Some(server.as_str().into()),
                 ..req(if failed { 503 } else { 200 }, "-", "c", failed)

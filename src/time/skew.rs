@@ -151,9 +151,7 @@ impl Key {
         }
         let rest = chunks.remainder();
         if !rest.is_empty() {
-            let mut last = [0u8; 8];
-            last[..rest.len()].copy_from_slice(rest);
-            self = self.word(u64::from_le_bytes(last));
+            self = self.word(crate::word_le(rest));
         }
         self
     }
