@@ -492,7 +492,7 @@ mod haproxy {
         let run = c.run1_in(WORD | DOT | COLON | DASH)?;
         c.lit(b' ').then_some(())?;
         let tok = &b[run.0 as usize..run.1 as usize];
-        let colon = run.0 as usize + memchr::memrchr(b':', tok)?;
+        let colon = run.0 as usize + tok.iter().rposition(|&c| c == b':')?;
         let port = Span(colon as u32 + 1, run.1);
         if colon == run.0 as usize
             || port.1 == port.0
