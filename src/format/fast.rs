@@ -231,6 +231,7 @@ impl<'a> Cur<'a> {
         }
     }
     /// The maximal run of bytes satisfying `ok` (possibly empty): its span.
+    #[inline]
     fn run(&mut self, ok: impl Fn(u8) -> bool) -> Span {
         let start = self.i;
         let rest = &self.b[start.min(self.b.len())..];
@@ -289,6 +290,7 @@ impl<'a> Cur<'a> {
         ok
     }
     /// A non-empty maximal run.
+    #[inline]
     fn run1(&mut self, ok: impl Fn(u8) -> bool) -> Option<Span> {
         let s = self.run(ok);
         (s.1 > s.0).then_some(s)
@@ -333,6 +335,7 @@ impl<'a> Cur<'a> {
         Some(Span(start as u32, i as u32))
     }
     /// Exactly `n` bytes satisfying `ok`.
+    #[inline]
     fn exactly(&mut self, n: usize, ok: impl Fn(u8) -> bool) -> bool {
         if (0..n).all(|k| self.at(k).is_some_and(&ok)) {
             self.i += n;
@@ -610,7 +613,7 @@ mod haproxy {
             if c.peek() == Some(b' ') && b[c.i + 1..].starts_with(b"HTTP/") {
                 let save = c.i;
                 c.i += 6;
-                let v = c.run(|x| x.is_ascii_digit() || x == b'.');
+                let v = c.run_in(DIGIT | DOT);
                 if v.1 > v.0 {
                     s[PROTOCOL] = Span(save as u32 + 1, v.1);
                     c.lit(b'"');
