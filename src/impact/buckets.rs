@@ -367,7 +367,7 @@ impl Bucket {
             _ => 4,
         };
         self.status[class] = self.status[class].saturating_add(1);
-        self.bytes += r.bytes.unwrap_or(0);
+        self.bytes = self.bytes.saturating_add(r.bytes.unwrap_or(0));
         if let Some(ms) = r.latency_ms {
             let h = self
                 .latency
@@ -379,8 +379,8 @@ impl Bucket {
             if self.failed == 0 {
                 (self.first_failed, self.last_failed) = (ts, ts);
             }
-            self.failed += 1;
-            self.lb_failed += r.lb_failure as u32;
+            self.failed = self.failed.saturating_add(1);
+            self.lb_failed = self.lb_failed.saturating_add(r.lb_failure as u32);
             self.first_failed = self.first_failed.min(ts);
             self.last_failed = self.last_failed.max(ts);
         }
@@ -413,7 +413,7 @@ impl Bucket {
         for i in 0..5 {
             self.status[i] = self.status[i].saturating_add(other.status[i]);
         }
-        self.bytes += other.bytes;
+        self.bytes = self.bytes.saturating_add(other.bytes);
         self.first_ts = self.first_ts.min(other.first_ts);
         self.last_ts = self.last_ts.max(other.last_ts);
         if let Some(h) = &other.latency {
