@@ -21,11 +21,11 @@ use crate::time::NANOS_PER_SEC;
 
 /// Latency histogram: bin `i` holds latencies in [1.4^(i-1), 1.4^i) ms; bin 0 is < 1 ms.
 pub const LATENCY_BINS: usize = 48;
+const LATENCY_GROWTH: f64 = 1.4;
 
 /// Most buckets of one second kept open ([`Buckets::open`]): a second's servers are
 /// looked up among them one by one.
 const OPEN_BUCKETS: usize = 16;
-const LATENCY_GROWTH: f64 = 1.4;
 
 /// Heap bytes the client sets of a run may take before granules double.
 pub const CLIENT_SET_BUDGET: usize = 32 << 20;
