@@ -1062,6 +1062,15 @@ impl Format {
         Err(first_err.map_or(Reject::NoTimestamp, Reject::BadTimestamp))
     }
 
+    /// A sub-second skew makes the shifted instant as precise as the skew.
+    fn skewed_prec(prec: u8, clock: &SourceClock) -> u8 {
+        match clock.skew() {
+            s if s % 1_000_000 != 0 => prec.max(9),
+            s if s % 1_000_000_000 != 0 => prec.max(3),
+            _ => prec,
+        }
+    }
+
     /// The instant of a line's time on the source's clock, its flags and precision.
     fn instant(
         raw_time: RawTime,
@@ -1069,12 +1078,7 @@ impl Format {
         text: &str,
         clock: &mut SourceClock,
     ) -> Result<(Nanos, TimeFlags, u8), Reject> {
-        // A sub-second skew makes the shifted instant as precise as the skew.
-        let prec = match clock.skew() {
-            s if s % 1_000_000 != 0 => prec.max(9),
-            s if s % 1_000_000_000 != 0 => prec.max(3),
-            _ => prec,
-        };
+        let prec = Self::skewed_prec(prec, clock);
         let (ts, time) = clock.resolve(raw_time).ok_or_else(|| match raw_time {
             RawTime::Previous => Reject::NoTimestamp,
             _ => Reject::OutOfRange(text.to_string()),
@@ -1130,12 +1134,84 @@ impl Format {
         if !(fp.parse)(text.as_bytes(), spans) {
             return None;
         }
-        let (raw, prec, stamp) = self.time_of_spans(p, text, spans).ok()?;
         let spans: &Spans = spans;
-        Some(Self::instant(raw, prec, stamp, clock).map(|(ts, _, prec)| {
+        let time = match self.time_again(p, text, spans, clock) {
+            Some(hit) => hit,
+            None => {
+                let (raw, prec, stamp) = self.time_of_spans(p, text, spans).ok()?;
+                let resolved = Self::instant(raw, prec, stamp, clock);
+                if let Ok((ts, flags, _)) = resolved {
+                    self.remember_time(p, text, spans, stamp, raw, prec, ts, flags, clock);
+                }
+                resolved.map(|(ts, _, prec)| (ts, prec))
+            }
+        };
+        Some(time.map(|(ts, prec)| {
             let r = self.request_of(|f| span_text(text, spans, f.first_slot?).map(Cow::Borrowed));
             (ts, prec, r)
         }))
+    }
+
+    /// The lean lane's first stamp candidate, with its format: the stamp a line's time
+    /// is read from whenever its text is there (and reads).
+    fn first_stamp<'a>(
+        &'a self,
+        p: &'a Pattern,
+        text: &'a str,
+        spans: &Spans,
+    ) -> Option<(&'a str, &'a TsFormat)> {
+        if p.inherit_time {
+            return None;
+        }
+        let candidates = if p.timestamps.is_empty() {
+            &self.timestamps
+        } else {
+            &p.timestamps
+        };
+        let (_, fmt) = candidates.first()?;
+        let slot = p.time_slots.first().copied().flatten()?;
+        Some((span_text(text, spans, slot)?, fmt))
+    }
+
+    /// The line's instant and precision when its stamp is the one the clock resolved
+    /// last but for the fraction digits ([`SourceClock::again`]): most lines of a busy log.
+    fn time_again(
+        &self,
+        p: &Pattern,
+        text: &str,
+        spans: &Spans,
+        clock: &mut SourceClock,
+    ) -> Option<Result<(Nanos, u8), Reject>> {
+        let (stamp, fmt) = self.first_stamp(p, text, spans)?;
+        let (ts, _, prec) = clock.again(std::ptr::from_ref(fmt) as usize, stamp)?;
+        Some(Ok((ts, Self::skewed_prec(prec, clock))))
+    }
+
+    /// Has the clock keep the stamp just resolved when it was the first candidate's, read
+    /// by its layout.
+    #[allow(clippy::too_many_arguments)]
+    fn remember_time(
+        &self,
+        p: &Pattern,
+        text: &str,
+        spans: &Spans,
+        stamp: &str,
+        raw: RawTime,
+        prec: u8,
+        ts: Nanos,
+        flags: TimeFlags,
+        clock: &mut SourceClock,
+    ) {
+        let Some((first, fmt)) = self.first_stamp(p, text, spans) else {
+            return;
+        };
+        if !std::ptr::eq(first, stamp) {
+            return;
+        }
+        if let Some(frac) = fmt.fraction_digits(stamp) {
+            let key = std::ptr::from_ref(fmt) as usize;
+            clock.remember(key, stamp, frac, raw, prec, ts, flags);
+        }
     }
 
     /// Builds the event of a matched line. `lean`: the caller only counts requests, so a

@@ -1,5 +1,6 @@
 //! A source's clock: zone for naive stamps, year for yearless ones, and skew.
 
+use chrono::Timelike;
 use chrono_tz::Tz;
 
 use super::stamp::unleap;
@@ -34,6 +35,58 @@ pub struct SourceClock {
     pub year_inferred: u64,
     /// The last instant resolved (for lines that inherit it).
     pub last: Option<Nanos>,
+    /// The last stamp [`SourceClock::remember`] kept, while nothing else was resolved.
+    memo: Option<Memo>,
+}
+
+/// The longest stamp [`SourceClock::remember`] keeps.
+const MEMO_TEXT: usize = 48;
+
+/// A stamp just resolved, with where its fraction digits are: the next line of a busy log
+/// most often has the same stamp but for those digits, and then its instant is this one's
+/// second plus its own fraction.
+#[derive(Clone, Debug)]
+struct Memo {
+    /// The stamp format that read it (its address: the run's formats do not move).
+    format: usize,
+    len: usize,
+    text: [u8; MEMO_TEXT],
+    /// The fraction's digits in `text` (empty: it had none).
+    frac: std::ops::Range<usize>,
+    /// The instant, the flags and the stamp's precision, its fraction taken off.
+    base: Nanos,
+    flags: TimeFlags,
+    prec: u8,
+    /// The year anchor's last date-time, its fraction taken off.
+    wall: chrono::NaiveDateTime,
+    /// What resolving it counted.
+    zone_assumed: bool,
+    year_inferred: bool,
+}
+
+/// `digits` (at most nine ASCII digits) as nanoseconds: `"5"` is 500 ms.
+fn fraction_ns(digits: &[u8]) -> Option<u32> {
+    const SCALE: [u32; 10] = [
+        1_000_000_000,
+        100_000_000,
+        10_000_000,
+        1_000_000,
+        100_000,
+        10_000,
+        1_000,
+        100,
+        10,
+        1,
+    ];
+    let scale = *SCALE.get(digits.len())?;
+    let mut ns = 0u32;
+    for &c in digits {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        ns = ns * 10 + (c - b'0') as u32;
+    }
+    Some(ns * scale)
 }
 
 impl SourceClock {
@@ -44,6 +97,7 @@ impl SourceClock {
             zone_assumed: 0,
             year_inferred: 0,
             last: None,
+            memo: None,
         }
     }
 
@@ -60,6 +114,7 @@ impl SourceClock {
     /// Learns from a time without resolving anything (an envelope's stamp anchors the
     /// year of the line inside it).
     pub fn observe(&mut self, raw: RawTime) {
+        self.memo = None;
         match raw {
             RawTime::Instant(ns) => self
                 .years
@@ -105,6 +160,7 @@ impl SourceClock {
 
     /// The UTC instant of a raw time, and how it was obtained. `None`: out of range.
     pub fn resolve(&mut self, raw: RawTime) -> Option<(Nanos, TimeFlags)> {
+        self.memo = None;
         let (mut ns, mut flags) = match raw {
             RawTime::Previous => {
                 let mut f = TimeFlags::default();
@@ -152,5 +208,223 @@ impl SourceClock {
         }
         self.last = Some(ns);
         Some((ns, flags))
+    }
+
+    /// Keeps `text`, just read by `format` as `raw` (precision `prec`) and resolved as
+    /// `ns` with `flags`, for [`SourceClock::again`]. `frac`: where its fraction digits are,
+    /// on the format's word that a stamp differing only in them (as many, all digits)
+    /// reads as the same wall time with the other fraction (`0..0`: it has none).
+    #[allow(clippy::too_many_arguments)]
+    pub fn remember(
+        &mut self,
+        format: usize,
+        text: &str,
+        frac: std::ops::Range<usize>,
+        raw: RawTime,
+        prec: u8,
+        ns: Nanos,
+        flags: TimeFlags,
+    ) {
+        let b = text.as_bytes();
+        // A leap second, or a wall time the zone skips or repeats, is resolved each time.
+        let odd = [
+            TimeFlags::LEAP_SECOND,
+            TimeFlags::DST_GAP,
+            TimeFlags::DST_AMBIGUOUS,
+        ];
+        if b.len() > MEMO_TEXT || frac.end > b.len() || odd.iter().any(|&f| flags.contains(f)) {
+            return;
+        }
+        let (Some(f), Some(last)) = (fraction_ns(&b[frac.clone()]), self.years.last()) else {
+            return;
+        };
+        let (Some(wall), Some(base)) = (last.with_nanosecond(0), ns.checked_sub(f as i64)) else {
+            return;
+        };
+        if last.nanosecond() != f {
+            return;
+        }
+        let (zone_assumed, year_inferred) = match raw {
+            RawTime::Local { year_known, .. } => (true, !year_known),
+            RawTime::Offset { year_known, .. } => (false, !year_known),
+            RawTime::Instant(_) => (false, false),
+            RawTime::Previous => return,
+        };
+        let mut m = Memo {
+            format,
+            len: b.len(),
+            text: [0; MEMO_TEXT],
+            frac,
+            base,
+            flags,
+            prec,
+            wall,
+            zone_assumed,
+            year_inferred,
+        };
+        m.text[..b.len()].copy_from_slice(b);
+        self.memo = Some(m);
+    }
+
+    /// The instant of `text`, read by `format`, when it is the stamp last remembered but
+    /// for its fraction digits, and nothing was resolved since: what [`SourceClock::resolve`]
+    /// would give, with the same counts, flags and precision, without reading or resolving.
+    pub fn again(&mut self, format: usize, text: &str) -> Option<(Nanos, TimeFlags, u8)> {
+        let m = self.memo.as_ref()?;
+        let b = text.as_bytes();
+        if m.format != format || b.len() != m.len {
+            return None;
+        }
+        let (s, e) = (m.frac.start, m.frac.end);
+        if b[..s] != m.text[..s] || b[e..] != m.text[e..m.len] {
+            return None;
+        }
+        let f = fraction_ns(&b[s..e])?;
+        let ns = m.base + f as i64;
+        if ns > LATEST {
+            return None;
+        }
+        self.years.again(m.wall.with_nanosecond(f)?);
+        self.zone_assumed += m.zone_assumed as u64;
+        self.year_inferred += m.year_inferred as u64;
+        self.last = Some(ns);
+        Some((ns, m.flags, m.prec))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::TsFormat;
+    use proptest::prelude::*;
+
+    /// What a clock has counted and remembers, its memo aside.
+    fn state(c: &SourceClock) -> String {
+        format!(
+            "{:?} {} {} {:?}",
+            c.years, c.zone_assumed, c.year_inferred, c.last
+        )
+    }
+
+    /// Each stamp read and resolved in full, and read through the memo as the lean lane
+    /// does: the same instants, flags, precisions and clock state.
+    fn agree(spec: &str, zone: Option<Tz>, skew: Nanos, stamps: &[String]) {
+        let fmt = TsFormat::from_spec(spec).unwrap();
+        let key = std::ptr::from_ref(&fmt) as usize;
+        let settings = ClockSettings {
+            zone,
+            year: YearSource::Guess(1_700_000_000 * 1_000_000_000),
+            skew,
+        };
+        let (mut full, mut lean) = (
+            SourceClock::new(settings.clone()),
+            SourceClock::new(settings),
+        );
+        for s in stamps {
+            let want = fmt
+                .parse(s)
+                .ok()
+                .and_then(|(raw, prec)| Some((full.resolve(raw)?, prec)))
+                .map(|((ns, f), prec)| (ns, f, prec));
+            let got = match lean.again(key, s) {
+                Some(hit) => Some(hit),
+                None => fmt.parse(s).ok().and_then(|(raw, prec)| {
+                    let (ns, f) = lean.resolve(raw)?;
+                    if let Some(frac) = fmt.fraction_digits(s) {
+                        lean.remember(key, s, frac, raw, prec, ns, f);
+                    }
+                    Some((ns, f, prec))
+                }),
+            };
+            assert_eq!(got, want, "{spec} {s:?}");
+            assert_eq!(state(&lean), state(&full), "{spec} {s:?}");
+        }
+    }
+
+    #[test]
+    fn a_stamp_in_the_last_ones_second_is_not_read_again() {
+        let fmt = TsFormat::from_spec("%d/%b/%Y:%H:%M:%S%.f").unwrap();
+        let key = std::ptr::from_ref(&fmt) as usize;
+        let mut c = SourceClock::new(ClockSettings {
+            zone: None,
+            year: YearSource::Guess(0),
+            skew: 0,
+        });
+        let first = "13/Feb/2024:21:00:00.011";
+        let (raw, prec) = fmt.parse(first).unwrap();
+        let (ns, f) = c.resolve(raw).unwrap();
+        c.remember(
+            key,
+            first,
+            fmt.fraction_digits(first).unwrap(),
+            raw,
+            prec,
+            ns,
+            f,
+        );
+        let (again, _, _) = c.again(key, "13/Feb/2024:21:00:00.987").unwrap();
+        assert_eq!(again - ns, 976_000_000);
+        assert!(c.again(key, "13/Feb/2024:21:00:01.011").is_none());
+        assert!(c.again(key, "13/Feb/2024:21:00:00.01").is_none());
+        assert!(c.again(key + 1, "13/Feb/2024:21:00:00.011").is_none());
+        // Anything resolved in between forgets it.
+        c.resolve(raw).unwrap();
+        assert!(c.again(key, "13/Feb/2024:21:00:00.011").is_none());
+    }
+
+    fn stamps() -> impl Strategy<Value = Vec<(usize, String)>> {
+        // Seconds where something happens: a year's end (rollover of yearless stamps), a
+        // leap second, Berlin's autumn hour that comes twice and spring hour that never does.
+        let seconds = prop::sample::select(vec![
+            (2023, 12, 31, 23, 59, 59),
+            (2024, 1, 1, 0, 0, 0),
+            (2016, 12, 31, 23, 59, 60),
+            (2024, 10, 27, 2, 30, 0),
+            (2024, 3, 31, 2, 30, 0),
+            (2024, 2, 13, 21, 0, 0),
+            (2024, 2, 13, 21, 0, 1),
+        ]);
+        let frac = prop::option::of("[0-9]{1,10}");
+        prop::collection::vec((0usize..4, seconds, frac), 1..24).prop_map(|v| {
+            v.into_iter()
+                .map(|(f, (y, mo, d, h, mi, s), frac)| {
+                    const MONTHS: [&str; 12] = [
+                        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
+                        "Nov", "Dec",
+                    ];
+                    let m = MONTHS[mo - 1];
+                    let frac = frac.map(|x| format!(".{x}")).unwrap_or_default();
+                    let text = match f {
+                        0 => format!("{d:02}/{m}/{y}:{h:02}:{mi:02}:{s:02}{frac}"),
+                        1 => format!("{m} {d:>2} {h:02}:{mi:02}:{s:02}{frac}"),
+                        2 => format!("{mo:02}{d:02} {h:02}:{mi:02}:{s:02}{frac}"),
+                        _ => format!("{d:02}/{m}/{y}:{h:02}:{mi:02}:{s:02} +0100"),
+                    };
+                    (f, text)
+                })
+                .collect()
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn the_memo_resolves_as_the_clock_does(
+            v in stamps(),
+            berlin in any::<bool>(),
+            skew in prop::sample::select(vec![0, 1_500_000_000, -250_000]),
+        ) {
+            const SPECS: [&str; 4] = [
+                "%d/%b/%Y:%H:%M:%S%.f",
+                "%b %e %H:%M:%S%.f",
+                "%m%d %H:%M:%S%.f",
+                "%d/%b/%Y:%H:%M:%S %z",
+            ];
+            let zone = berlin.then_some(chrono_tz::Europe::Berlin);
+            for (k, spec) in SPECS.iter().enumerate() {
+                let mine: Vec<String> =
+                    v.iter().filter(|(f, _)| *f == k).map(|(_, s)| s.clone()).collect();
+                agree(spec, zone, skew, &mine);
+            }
+        }
     }
 }

@@ -178,6 +178,29 @@ impl TsFormat {
     }
 }
 
+impl TsFormat {
+    /// Where the fraction digits of `text` are (`0..0`: it has none), when this format
+    /// has just read it by its layout on this thread: then a stamp that differs from
+    /// `text` only in those digits (as many, all digits) reads as the same wall time with
+    /// the other fraction. `None` when that is not known.
+    pub fn fraction_digits(&self, text: &str) -> Option<std::ops::Range<usize>> {
+        let TsFormat::Strftime {
+            layout: Some(l),
+            has_year,
+            ..
+        } = self
+        else {
+            return None;
+        };
+        LAYOUT_CACHE.with(|c| {
+            let c = c.borrow();
+            let b = text.as_bytes();
+            (c.id == l.id() && c.has_year == *has_year && c.text.get(..c.len) == Some(b))
+                .then(|| c.frac.clone())
+        })
+    }
+}
+
 thread_local! {
     static LAYOUT_CACHE: std::cell::RefCell<LayoutCache> =
         const { std::cell::RefCell::new(LayoutCache::EMPTY) };

@@ -76,6 +76,17 @@ impl YearAnchor {
         }
     }
 
+    /// The last date-time observed or completed.
+    pub(super) fn last(&self) -> Option<NaiveDateTime> {
+        self.last
+    }
+
+    /// Another stamp in the second of the last one, read by [`super::SourceClock::again`]:
+    /// observing or completing it would change nothing but the last date-time.
+    pub(super) fn again(&mut self, dt: NaiveDateTime) {
+        self.last = Some(dt);
+    }
+
     /// A full date seen in the same source: the best anchor (unless `--year` was given).
     pub fn observe_full(&mut self, dt: NaiveDateTime) {
         if !matches!(self.source, YearSource::Flag(_)) {
