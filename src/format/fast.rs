@@ -34,6 +34,13 @@ impl Span {
     pub fn get(self) -> Option<std::ops::Range<usize>> {
         (self.0 != u32::MAX).then_some(self.0 as usize..self.1 as usize)
     }
+
+    /// The range when the group took part and is not empty.
+    #[inline]
+    pub fn non_empty(self) -> Option<std::ops::Range<usize>> {
+        // `NONE` starts after it ends.
+        (self.0 < self.1).then_some(self.0 as usize..self.1 as usize)
+    }
 }
 
 pub type Spans = [Span; MAX_FIELDS];

@@ -300,11 +300,7 @@ fn plus_trimmed(s: &str) -> &str {
 
 /// A tokenizer slot's text in `text`; `None` when the slot took no part or is empty.
 fn span_text<'a>(text: &'a str, spans: &Spans, slot: u8) -> Option<&'a str> {
-    spans
-        .get(slot as usize)?
-        .get()
-        .filter(|r| !r.is_empty())
-        .and_then(|r| text.get(r))
+    text.get(spans.get(slot as usize)?.non_empty()?)
 }
 
 /// An unsigned number's text, as `str::parse::<u64>` reads it (an optional `+`, then
