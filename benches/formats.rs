@@ -10,7 +10,7 @@ mod common;
 
 use std::sync::Arc;
 
-use coroner::format::fast::{Span, MAX_FIELDS};
+use coroner::format::fast::{Memo, Span, MAX_FIELDS};
 use coroner::format::{Header, LineAt, LineView};
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 
@@ -107,13 +107,14 @@ fn lean(c: &mut Criterion) {
         // What `timeline` does: the lean lane, from the tokenizer's spans.
         let format = reg.get(id).expect("a built-in");
         let mut spans = [Span::NONE; MAX_FIELDS];
+        let mut memo = Memo::default();
         let mut clock = common::clock();
         g.bench_function(format!("{id} lane"), |b| {
             b.iter(|| {
                 let mut failed = 0usize;
                 for l in lines {
                     let (_, _, r) = format
-                        .lean_fast(l, &mut spans, &mut clock)
+                        .lean_fast(l, &mut spans, &mut memo, &mut clock)
                         .expect("the lane takes it")
                         .expect("a time");
                     failed += r.failed as usize;

@@ -126,7 +126,8 @@ fn agree(formats: &[&Arc<crate::format::Format>], line: &str) {
             }
         }
         if f.has_lean_lane() {
-            let (lean, general) = f.lean_vs_general(line, &mut clock(), &mut clock());
+            let (lean, general) =
+                f.lean_vs_general(line, &mut (clock(), Default::default()), &mut clock());
             if lean.is_some() {
                 assert_eq!(
                     lean, general,

@@ -56,6 +56,22 @@ use input::{Input, InputKind};
 use scan::{prepare, year_source, ScanOptions, SourceStats};
 use time::ClockSettings;
 
+/// Are `a` and `b` (as long as each other) the same bytes? Compared a word at a time,
+/// for the short prefixes and stamps of the hot path, with no call to `memcmp`.
+#[inline]
+pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    debug_assert_eq!(a.len(), b.len());
+    let (mut a, mut b) = (a, b);
+    let word = |x: &[u8]| u64::from_le_bytes(x[..8].try_into().expect("eight bytes"));
+    while a.len() >= 8 && b.len() >= 8 {
+        if word(a) != word(b) {
+            return false;
+        }
+        (a, b) = (&a[8..], &b[8..]);
+    }
+    word_le(a) == word_le(b)
+}
+
 /// Up to eight bytes as one little-endian word, zero-padded: as `u64::from_le_bytes` of
 /// the bytes copied into a zeroed array, with no call to `memcpy` for the short copy.
 pub(crate) fn word_le(b: &[u8]) -> u64 {

@@ -22,7 +22,7 @@ use serde::Serialize;
 use crate::event::{Event, Nanos, Request, RequestRef, TimeFlags, KIND_REQUEST};
 use crate::format::{
     detect,
-    fast::{Span, Spans, MAX_FIELDS},
+    fast::{Memo, Span, Spans, MAX_FIELDS},
     json_deeper_than, Detection, LineAt, LineParser, LineView, Registry, Reject,
 };
 use crate::impact::Buckets;
@@ -449,6 +449,8 @@ struct Scanner<'o> {
     /// The format the parser tries first, when it has a lean lane; its scratch spans.
     lean_format: Option<usize>,
     spans: Spans,
+    /// What the lean lane's tokenizer keeps from one line to the next.
+    memo: Memo,
     /// Lines the lean lane folded (counted under its format when the file ends).
     lean_folded: u64,
     /// The lean format's tier id in `buckets`, once it has folded a line.
@@ -576,7 +578,9 @@ impl<'o> Scanner<'o> {
         if lean && !record && peeled.is_none() && self.sorting.is_none() {
             if let Some(f) = self.lean_format {
                 let format = &reg.formats()[f];
-                if let Some(r) = format.lean_fast(text, &mut self.spans, &mut self.clock) {
+                if let Some(r) =
+                    format.lean_fast(text, &mut self.spans, &mut self.memo, &mut self.clock)
+                {
                     let (ts, prec, request) = r?;
                     self.lean_folded += 1;
                     let tier = match self.lean_tier {
@@ -950,6 +954,7 @@ fn scan_file(
     let mut sc = Scanner {
         lean_format,
         spans: [Span::NONE; MAX_FIELDS],
+        memo: Memo::default(),
         lean_folded: 0,
         lean_tier: None,
         opts,

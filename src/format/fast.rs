@@ -51,6 +51,67 @@ pub struct FastPath {
     pub fields: &'static [&'static str],
     /// Fills the spans (all `NONE` on entry); false declines.
     pub parse: fn(&[u8], &mut Spans) -> bool,
+    /// As `parse`, for the next line of a stream: what the line before left in the memo
+    /// may spare reading a prefix the two share. The spans are the same as `parse`'s.
+    pub parse_next: Option<ParseNext>,
+}
+
+/// A tokenizer that keeps a memo from line to line ([`FastPath::parse_next`]).
+pub type ParseNext = fn(&[u8], &mut Spans, &mut Memo) -> bool;
+
+impl FastPath {
+    /// [`FastPath::parse`] of one of a stream's lines, the memo kept from line to line.
+    #[inline]
+    pub fn parse_next(&self, b: &[u8], s: &mut Spans, memo: &mut Memo) -> bool {
+        match self.parse_next {
+            Some(f) => f(b, s, memo),
+            None => (self.parse)(b, s),
+        }
+    }
+}
+
+/// The longest prefix a [`Memo`] keeps.
+const MEMO_BYTES: usize = 64;
+
+/// What a tokenizer keeps of the line before: a prefix it read whole, and the spans it
+/// found there. Its choices in that prefix depended on those bytes alone, so a line that
+/// starts with the same bytes has the same spans there, and is read on from its end.
+#[derive(Clone, Debug)]
+pub struct Memo {
+    len: usize,
+    bytes: [u8; MEMO_BYTES],
+    spans: [Span; 4],
+}
+
+impl Default for Memo {
+    fn default() -> Self {
+        Memo {
+            len: 0,
+            bytes: [0; MEMO_BYTES],
+            spans: [Span::NONE; 4],
+        }
+    }
+}
+
+impl Memo {
+    /// The spans of the prefix kept, when `b` starts with it (and it is not empty).
+    #[inline]
+    fn prefix_of(&self, b: &[u8]) -> Option<(usize, [Span; 4])> {
+        let n = self.len;
+        let head = b.get(..n)?;
+        (n > 0 && crate::same_bytes(head, &self.bytes[..n])).then_some((n, self.spans))
+    }
+
+    /// Keeps `b[..n]`, read whole, and the spans found in it.
+    fn keep(&mut self, b: &[u8], n: usize, spans: &[Span]) {
+        if n > MEMO_BYTES || spans.len() > self.spans.len() {
+            self.len = 0;
+            return;
+        }
+        self.bytes[..n].copy_from_slice(&b[..n]);
+        self.spans[..spans.len()].copy_from_slice(spans);
+        self.len = n;
+    }
 }
 
 pub static FAST_PATHS: &[FastPath] = &[
@@ -58,31 +119,37 @@ pub static FAST_PATHS: &[FastPath] = &[
         name: "haproxy_http",
         fields: haproxy::FIELDS,
         parse: haproxy::parse,
+        parse_next: Some(haproxy::parse_next),
     },
     FastPath {
         name: "nginx_combined",
         fields: nginx::FIELDS,
         parse: nginx::parse,
+        parse_next: None,
     },
     FastPath {
         name: "aws_alb",
         fields: alb::FIELDS,
         parse: alb::parse,
+        parse_next: None,
     },
     FastPath {
         name: "traefik",
         fields: traefik::FIELDS,
         parse: traefik::parse,
+        parse_next: None,
     },
     FastPath {
         name: "klog",
         fields: klog::FIELDS,
         parse: klog::parse,
+        parse_next: None,
     },
     FastPath {
         name: "nginx_error",
         fields: nginx_error::FIELDS,
         parse: nginx_error::parse,
+        parse_next: None,
     },
 ];
 
@@ -484,18 +551,32 @@ mod haproxy {
     }
 
     pub fn parse(b: &[u8], s: &mut Spans) -> bool {
-        body(b, s).is_some()
+        body(b, s, None).is_some()
     }
 
-    fn body(b: &[u8], s: &mut Spans) -> Option<()> {
+    /// The memo keeps the syslog envelope (`Feb 13 21:00:00 lb1 haproxy[2241]: `): a
+    /// busy log's lines share it for a second at a time.
+    pub fn parse_next(b: &[u8], s: &mut Spans, memo: &mut Memo) -> bool {
+        body(b, s, Some(memo)).is_some()
+    }
+
+    fn body(b: &[u8], s: &mut Spans, memo: Option<&mut Memo>) -> Option<()> {
         let mut c = Cur { b, i: 0 };
         // The envelope is optional and preferred: a line that starts like a syslog stamp
         // but is not one cannot be a bare HAProxy line either (`[\w.:-]+:` cannot take
-        // the stamp's space), so anything short of a whole envelope declines.
-        if b.first().is_some_and(|x| x.is_ascii_uppercase())
+        // the stamp's space), so anything short of a whole envelope declines. It reads
+        // no byte past its end.
+        let kept = memo.as_deref().and_then(|m| m.prefix_of(b));
+        if let Some((n, spans)) = kept {
+            s[SYSLOG_TS..=PID].copy_from_slice(&spans);
+            c.i = n;
+        } else if b.first().is_some_and(|x| x.is_ascii_uppercase())
             && b.get(1).is_some_and(|x| x.is_ascii_lowercase())
         {
             envelope(&mut c, s)?;
+            if let Some(m) = memo {
+                m.keep(b, c.i, &s[SYSLOG_TS..=PID]);
+            }
         }
         // `[\w.:-]+:\d+\ `: the run up to the first byte outside the class, split at its
         // last `:` (greedy), the port all digits.

@@ -872,20 +872,51 @@ impl Format {
         Some((fast, regex))
     }
 
-    /// For tests: what the lean lane reads of `text`, and what the general path does
-    /// (the match, when its stamp reads, then its request), each on its own clock.
+    /// For tests: the fields of `text` by the pattern's tokenizer reading it after `prev`
+    /// (what `prev` left in the memo may spare it a prefix), and reading it alone.
+    /// `None` for a pattern without a tokenizer.
+    #[doc(hidden)]
+    pub fn fast_next_vs_alone(
+        &self,
+        pattern: usize,
+        prev: &str,
+        text: &str,
+    ) -> Option<(Option<Fields>, Option<Fields>)> {
+        let p = self.patterns.get(pattern)?;
+        let &(fp, names) = p.fast.as_ref()?;
+        let list = |r: &Record<'_>| -> Fields {
+            p.captures
+                .iter()
+                .map(|n| (n.clone(), r.text(n).map(Cow::into_owned)))
+                .collect()
+        };
+        let mut memo = fast::Memo::default();
+        let mut spans = [fast::Span::NONE; fast::MAX_FIELDS];
+        fp.parse_next(prev.as_bytes(), &mut spans, &mut memo);
+        spans = [fast::Span::NONE; fast::MAX_FIELDS];
+        let next = fp
+            .parse_next(text.as_bytes(), &mut spans, &mut memo)
+            .then(|| list(&Record::Spans { text, spans, names }));
+        let alone = Self::fast_record(p, text).map(|r| list(&r));
+        Some((next, alone))
+    }
+
+    /// For tests: what the lean lane reads of `text` (its clock and tokenizer memo kept
+    /// from line to line in `lean`), and what the general path does (the match, when its
+    /// stamp reads, then its request), each on its own clock.
     #[doc(hidden)]
     pub fn lean_vs_general(
         &self,
         text: &str,
-        lean: &mut SourceClock,
+        lean: &mut (SourceClock, fast::Memo),
         general: &mut SourceClock,
     ) -> (LeanRead, LeanRead) {
         let own = |r: Option<Result<(Nanos, u8, RequestRef<'_>), Reject>>| {
             r.map(|r| r.map(|(ts, prec, req)| (ts, prec, req.into_owned())))
         };
         let mut spans = [fast::Span::NONE; fast::MAX_FIELDS];
-        let a = own(self.lean_fast(text, &mut spans, lean));
+        let (clock, memo) = lean;
+        let a = own(self.lean_fast(text, &mut spans, memo, clock));
         let view = LineView::new(text);
         let b = self
             .matches(&view)
@@ -1122,12 +1153,13 @@ impl Format {
         &self,
         text: &'a str,
         spans: &mut Spans,
+        memo: &mut fast::Memo,
         clock: &mut SourceClock,
     ) -> Option<Result<(Nanos, u8, RequestRef<'a>), Reject>> {
         let p = self.patterns.first()?;
         let (fp, _) = p.fast?;
         spans.fill(fast::Span::NONE);
-        if !(fp.parse)(text.as_bytes(), spans) {
+        if !fp.parse_next(text.as_bytes(), spans, memo) {
             return None;
         }
         let spans: &Spans = spans;

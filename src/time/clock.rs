@@ -6,6 +6,7 @@ use chrono_tz::Tz;
 use super::stamp::unleap;
 use super::{resolve_local, RawTime, YearAnchor, YearSource};
 use crate::event::{Nanos, TimeFlags};
+use crate::same_bytes;
 
 /// The instants a source's times may resolve to: 1908-01-01 (inclusive) to 2200-01-01
 /// (exclusive), 292 years, so that the difference of any two fits in an `i64` of
@@ -62,22 +63,6 @@ struct Memo {
     /// What resolving it counted.
     zone_assumed: bool,
     year_inferred: bool,
-}
-
-/// Are `a` and `b` (as long as each other) the same bytes? Compared a word at a time, for the short
-/// texts of stamps, with no call to `memcmp`.
-#[inline]
-fn same(a: &[u8], b: &[u8]) -> bool {
-    debug_assert_eq!(a.len(), b.len());
-    let (mut a, mut b) = (a, b);
-    let word = |x: &[u8]| u64::from_le_bytes(x[..8].try_into().expect("eight bytes"));
-    while a.len() >= 8 && b.len() >= 8 {
-        if word(a) != word(b) {
-            return false;
-        }
-        (a, b) = (&a[8..], &b[8..]);
-    }
-    crate::word_le(a) == crate::word_le(b)
 }
 
 /// `digits` (at most nine ASCII digits) as nanoseconds: `"5"` is 500 ms.
@@ -292,7 +277,7 @@ impl SourceClock {
             return None;
         }
         let (s, e) = (m.frac.start, m.frac.end);
-        if !same(&b[..s], &m.text[..s]) || !same(&b[e..], &m.text[e..m.len]) {
+        if !same_bytes(&b[..s], &m.text[..s]) || !same_bytes(&b[e..], &m.text[e..m.len]) {
             return None;
         }
         let f = fraction_ns(&b[s..e])?;

@@ -153,7 +153,9 @@ fn the_lean_lane_reads_every_real_line_as_the_general_path() {
         if !f.has_lean_lane() {
             continue;
         }
-        let (mut lean, mut general) = (clock(), clock());
+        // The lean lane's clock and tokenizer memo go from line to line, as in a scan.
+        let mut lean = (clock(), coroner::format::fast::Memo::default());
+        let mut general = clock();
         let mut taken = 0;
         for path in &files {
             for line in lines_of(path) {
@@ -556,6 +558,35 @@ proptest! {
         if let Some((Some(fast), regex)) = f.fast_vs_regex(0, &mutated) {
             prop_assert_eq!(fast, regex, "{}", mutated);
         }
+    }
+
+    /// A tokenizer reading a line after another (what the first left in its memo may
+    /// spare it a prefix they share) reads it as it would alone: pairs of real lines, one
+    /// of them with a stretch replaced (in the shared envelope or after it).
+    #[test]
+    fn a_line_read_after_another_reads_as_alone(
+        which in 0usize..4,
+        other in 0usize..4,
+        at in 0usize..80,
+        cut in 0usize..12,
+        insert in proptest::collection::vec(piece(), 0..3),
+        mutate_first in any::<bool>(),
+    ) {
+        let lines = [
+            r#"Apr  4 22:00:01 lb1 haproxy[12]: 10.0.0.1:4567 [04/Apr/2024:22:00:01.123] fe~ be/s1 0/0/1/2/3 200 512 - - ---- 1/1/0/0/0 0/0 {h1|h2} {r1} "GET /a?b=c HTTP/1.1""#,
+            r#"Apr  4 22:00:01 lb1 haproxy[12]: 10.0.0.2:4568 [04/Apr/2024:22:00:01.125] fe~ be/s2 0/0/1/2/3 503 0 - - sH-- 1/1/0/0/0 0/0 "POST /b HTTP/1.1""#,
+            r#"Feb 13 21:00:00 lb1 haproxy[2241]: 188.134.176.122:34364 [13/Feb/2024:21:00:00.011] fe_https~ be_api/app2 0/0/0/11/11 200 5182 - - ---- 731/730/3/1/0 0/0 {console.example.com|Mozilla/5.0} "GET /login HTTP/2.0""#,
+            r#"Sep 20 15:44:23 127.0.0.1 haproxy: 127.0.0.1:40962 [20/Sep/2018:15:44:23.285] main app/<NOSRV> -1/-1/1/-1/+2 503 212 - - SC-- 1/1/0/0/0 0/0"#,
+        ];
+        let (a, b) = (lines[which], lines[other]);
+        let target = if mutate_first { a } else { b };
+        let at = at.min(target.len());
+        let end = (at + cut).min(target.len());
+        let mutated = format!("{}{}{}", &target[..at], insert.concat(), &target[end..]);
+        let (first, second) = if mutate_first { (mutated.as_str(), b) } else { (a, mutated.as_str()) };
+        let f = REG.get("haproxy_http").unwrap();
+        let (next, alone) = f.fast_next_vs_alone(0, first, second).unwrap();
+        prop_assert_eq!(next, alone, "{} after {}", second, first);
     }
 }
 
