@@ -502,7 +502,10 @@ impl<'o> Scanner<'o> {
         match self.events_of(text, false) {
             Ok((events, f)) => {
                 self.stats.parsed += 1;
-                self.hold(events, f);
+                // A request the lean lane folded has no event.
+                if !events.is_empty() {
+                    self.hold(events, f);
+                }
             }
             Err(reason) => self.reject(text, reason),
         }

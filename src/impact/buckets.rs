@@ -7,7 +7,7 @@
 //! united). Counts stay exact over whole granules; a window's edges are widened to the
 //! granule, which the figures report (`clients_granule_s`).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -451,8 +451,8 @@ pub struct Buckets {
     shared: Option<Arc<ClientBudget>>,
     /// Bytes its client sets may hold (0: [`CLIENT_SET_BUDGET`]).
     limit: usize,
-    /// Requests per tier that named a server (the load-balancer view).
-    pub with_server: FxHashMap<u32, u64>,
+    /// Requests per tier (by tier id) that named a server (the load-balancer view).
+    with_server: Vec<u64>,
     /// Clients not yet numbered (a table sharing the run's numbering); their texts.
     pending: Vec<Pending>,
     pending_text: String,
@@ -622,7 +622,7 @@ impl Buckets {
         self.newest = self.newest.max(key.second);
         self.since_split = self.since_split.saturating_add(1);
         if r.server.is_some() {
-            *self.with_server.entry(key.tier).or_default() += 1;
+            self.count_with_server(key.tier, 1);
         }
         if let Some(c) = r.client.as_deref() {
             if self.shared.is_some() {
@@ -663,6 +663,24 @@ impl Buckets {
             // A late request, or a second with more servers than are kept open.
             self.map.entry(key).or_default().add(ts, r);
         }
+    }
+
+    /// Counts `n` requests of tier `tier` that named a server.
+    fn count_with_server(&mut self, tier: u32, n: u64) {
+        let t = tier as usize;
+        if t >= self.with_server.len() {
+            self.with_server.resize(t + 1, 0);
+        }
+        self.with_server[t] += n;
+    }
+
+    /// Requests of each tier that named a server (by tier name), those with any.
+    pub fn with_server(&self) -> BTreeMap<&str, u64> {
+        (0u32..)
+            .zip(&self.with_server)
+            .filter(|(_, n)| **n > 0)
+            .map(|(t, n)| (self.tiers.name(t), *n))
+            .collect()
     }
 
     /// The second of the open buckets (`i64::MIN` when none is open).
@@ -788,8 +806,8 @@ impl Buckets {
             }
         };
         let identity = clients.iter().enumerate().all(|(i, c)| i as u32 == *c);
-        for (t, n) in other.with_server {
-            *self.with_server.entry(tiers[t as usize]).or_default() += n;
+        for (t, n) in other.with_server.into_iter().enumerate() {
+            self.count_with_server(tiers[t], n);
         }
         for (k, b) in other.map {
             let key = BucketKey {
@@ -840,12 +858,11 @@ impl Buckets {
         for (k, b) in &self.map {
             *totals.entry(k.tier).or_default() += b.requests as u64;
         }
-        let by_server = self
-            .with_server
-            .iter()
+        let by_server = (0u32..)
+            .zip(&self.with_server)
             .filter(|(_, n)| **n > 0)
-            .max_by_key(|(t, n)| (**n, std::cmp::Reverse(**t)))
-            .map(|(t, _)| *t);
+            .max_by_key(|(t, n)| (**n, std::cmp::Reverse(*t)))
+            .map(|(t, _)| t);
         by_server.or_else(|| {
             totals
                 .iter()
@@ -1045,7 +1062,7 @@ mod tests {
             v
         };
         assert_eq!(sorted(&run), sorted(&whole));
-        assert_eq!(run.with_server, whole.with_server);
+        assert_eq!(run.with_server(), whole.with_server());
         for (from, to) in [(0, 299), (100, 119), (140, 160)] {
             assert_eq!(
                 run.clients_between(0, from, to),
