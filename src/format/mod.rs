@@ -977,6 +977,16 @@ impl Format {
     }
 
     /// Where the inner line sits in `text`, if this envelope format wraps it.
+    /// May a line that starts with `first` (`None`: an empty line) match one of the
+    /// patterns? False only when every pattern is anchored to other first bytes.
+    pub fn may_start_with(&self, first: Option<u8>) -> bool {
+        self.patterns.iter().any(|p| {
+            p.first_bytes
+                .as_ref()
+                .is_none_or(|set| first.is_some_and(|b| set[b as usize]))
+        })
+    }
+
     pub fn inner_range(&self, text: &str) -> Option<std::ops::Range<usize>> {
         let field = self.envelope.as_deref()?;
         self.patterns.iter().find_map(|p| {

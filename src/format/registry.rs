@@ -29,6 +29,8 @@ pub struct Registry {
     formats: Vec<Arc<Format>>,
     /// The envelope formats among them (every line is offered to each).
     envelopes: Vec<usize>,
+    /// The first bytes a line an envelope takes may start with (256: an empty line).
+    envelope_starts: Box<[bool; 257]>,
 }
 
 impl Registry {
@@ -41,6 +43,7 @@ impl Registry {
         let mut reg = Registry {
             formats,
             envelopes: Vec::new(),
+            envelope_starts: Box::new([false; 257]),
         };
         reg.index();
         Ok(reg)
@@ -50,6 +53,13 @@ impl Registry {
         self.envelopes = (0..self.formats.len())
             .filter(|&i| self.formats[i].is_envelope())
             .collect();
+        for (b, may) in self.envelope_starts.iter_mut().enumerate() {
+            let first = u8::try_from(b).ok();
+            *may = self
+                .envelopes
+                .iter()
+                .any(|&e| self.formats[e].may_start_with(first));
+        }
     }
 
     /// Adds the definitions of `dir` (`*.json`), each checked against its samples.
@@ -106,6 +116,10 @@ impl Registry {
 
     /// If an envelope wraps `text`: the envelope format and the inner line's range.
     pub fn peel(&self, text: &str) -> Option<(usize, std::ops::Range<usize>)> {
+        let first = text.as_bytes().first().map_or(256, |&b| b as usize);
+        if !self.envelope_starts[first] {
+            return None;
+        }
         self.envelopes()
             .find_map(|e| self.formats[e].inner_range(text).map(|r| (e, r)))
     }
@@ -137,4 +151,42 @@ pub fn load(name: &str, text: &str, origin: Origin) -> Result<Format, DefError> 
 /// serde says "unknown field `regx`, expected …" or "missing field `id`": name it.
 fn field_of_serde_error(msg: &str) -> String {
     msg.split('`').nth(1).unwrap_or("-").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    static REG: std::sync::LazyLock<Registry> =
+        std::sync::LazyLock::new(|| Registry::builtin().unwrap());
+
+    proptest! {
+        /// The first-byte table only spares offering a line to envelopes that cannot take it.
+        #[test]
+        fn peeling_skips_only_lines_no_envelope_takes(
+            first in prop::sample::select(vec!["", "2", "F", "{", " ", "\u{e9}"]),
+            rest in prop::sample::select(vec![
+                "",
+                "024-04-04T22:00:01.123456789Z stdout F hello",
+                "2024-04-04T22:00:01.123456789Z stderr P part",
+                "eb 13 21:00:00 lb1 haproxy[2241]: x",
+            ]),
+        ) {
+            let text = format!("{first}{rest}");
+            let every = REG
+                .envelopes()
+                .find_map(|e| REG.formats()[e].inner_range(&text).map(|r| (e, r)));
+            prop_assert_eq!(REG.peel(&text), every);
+        }
+    }
+
+    #[test]
+    fn a_cri_line_is_peeled_and_a_syslog_line_is_not() {
+        assert!(REG
+            .peel("2024-04-04T22:00:01.123456789Z stdout F hello")
+            .is_some());
+        assert!(REG.peel("Feb 13 21:00:00 lb1 haproxy[2241]: x").is_none());
+        assert!(REG.peel("").is_none());
+    }
 }
