@@ -2,7 +2,7 @@
 //!
 //! A format claims a line when one of its patterns matches and its timestamp parses.
 //! The source's format is the one that claims the most of its first lines (ties: the one
-//! that explains more fields). Lines are then tried against the formats seen, the most
+//! its path names, then the one that explains more fields, then one with a tokenizer). Lines are then tried against the formats seen, the most
 //! specific first, and — for mixed streams — against every other format when none fits.
 
 use std::sync::Arc;
@@ -24,6 +24,8 @@ pub struct Score {
     pub hinted: bool,
     /// Mean fields explained per claimed line.
     pub strength: f64,
+    /// The format folds request lines in the lean lane (a tokenizer reads them).
+    pub lean: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -113,6 +115,7 @@ pub fn detect(reg: &Registry, path: &str, lines: &[String], forced: Option<usize
                 claimed,
                 hinted: f.hinted_by(path),
                 strength: strength as f64 / claimed as f64,
+                lean: f.has_lean_lane(),
             });
         }
     }
@@ -121,6 +124,9 @@ pub fn detect(reg: &Registry, path: &str, lines: &[String], forced: Option<usize
             .cmp(&a.claimed)
             .then(b.hinted.cmp(&a.hinted))
             .then(b.strength.total_cmp(&a.strength))
+            // Two formats that read the lines equally well (Apache's and nginx's
+            // combined log): the one with a tokenizer, read several times faster.
+            .then(b.lean.cmp(&a.lean))
             .then(a.format.cmp(&b.format))
     });
     Detection {
@@ -218,5 +224,37 @@ impl LineParser {
             }
         }
         Err(bad_time.unwrap_or(Reject::NoFormat))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn primary(path: &str, file: &str) -> String {
+        let reg = Registry::builtin().unwrap();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+        let lines: Vec<String> = std::fs::read_to_string(dir.join(file))
+            .unwrap()
+            .lines()
+            .map(str::to_string)
+            .collect();
+        let d = detect(&reg, path, &lines, None);
+        reg.formats()[d.primary().unwrap()].id.to_string()
+    }
+
+    /// A combined log that both Apache's and nginx's definitions read alike goes to the
+    /// one with a tokenizer, unless its path names the other; Apache's own additions (a
+    /// vhost prefix, a duration) explain more fields and keep it Apache's.
+    #[test]
+    fn equal_readers_of_a_combined_log_leave_it_to_the_tokenizer() {
+        let combined = "apache_access/generated-apache-2.4.71-combined.log";
+        assert_eq!(primary("access.log", combined), "nginx_access");
+        assert_eq!(
+            primary("/var/log/apache2/access.log", combined),
+            "apache_access"
+        );
+        let vhost = "apache_access/generated-apache-2.4.71-vhost-combined-usec.log";
+        assert_eq!(primary("access.log", vhost), "apache_access");
     }
 }
