@@ -3,7 +3,7 @@
 use chrono::Timelike;
 use chrono_tz::Tz;
 
-use super::stamp::unleap;
+use super::stamp::{fraction_ns, unleap};
 use super::{resolve_local, RawTime, YearAnchor, YearSource};
 use crate::event::{Nanos, TimeFlags};
 use crate::same_bytes;
@@ -63,31 +63,6 @@ struct Memo {
     /// What resolving it counted.
     zone_assumed: bool,
     year_inferred: bool,
-}
-
-/// `digits` (at most nine ASCII digits) as nanoseconds: `"5"` is 500 ms.
-fn fraction_ns(digits: &[u8]) -> Option<u32> {
-    const SCALE: [u32; 10] = [
-        1_000_000_000,
-        100_000_000,
-        10_000_000,
-        1_000_000,
-        100_000,
-        10_000,
-        1_000,
-        100,
-        10,
-        1,
-    ];
-    let scale = *SCALE.get(digits.len())?;
-    let mut ns = 0u32;
-    for &c in digits {
-        if !c.is_ascii_digit() {
-            return None;
-        }
-        ns = ns * 10 + (c - b'0') as u32;
-    }
-    Some(ns * scale)
 }
 
 impl SourceClock {

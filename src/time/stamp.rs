@@ -225,6 +225,31 @@ struct LayoutCache {
     base: (RawTime, u8),
 }
 
+/// `digits` (at most nine ASCII digits) as nanoseconds: `"5"` is 500 ms.
+pub(super) fn fraction_ns(digits: &[u8]) -> Option<u32> {
+    const SCALE: [u32; 10] = [
+        1_000_000_000,
+        100_000_000,
+        10_000_000,
+        1_000_000,
+        100_000,
+        10_000,
+        1_000,
+        100,
+        10,
+        1,
+    ];
+    let scale = *SCALE.get(digits.len())?;
+    let mut ns = 0u32;
+    for &c in digits {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        ns = ns * 10 + (c - b'0') as u32;
+    }
+    Some(ns * scale)
+}
+
 impl LayoutCache {
     const EMPTY: LayoutCache = LayoutCache {
         id: 0,
@@ -244,26 +269,7 @@ impl LayoutCache {
         if b[..s] != self.text[..s] || b[e..] != self.text[e..self.len] {
             return None;
         }
-        let mut ns = 0u32;
-        for &c in &b[s..e] {
-            if !c.is_ascii_digit() {
-                return None;
-            }
-            ns = ns * 10 + (c - b'0') as u32;
-        }
-        const SCALE: [u32; 10] = [
-            1_000_000_000,
-            100_000_000,
-            10_000_000,
-            1_000_000,
-            100_000,
-            10_000,
-            1_000,
-            100,
-            10,
-            1,
-        ];
-        let ns = ns * SCALE[e - s];
+        let ns = fraction_ns(&b[s..e])?;
         let (base, prec) = self.base;
         Some((refraction(base, 0, ns)?, prec))
     }
