@@ -128,6 +128,12 @@ pub static FAST_PATHS: &[FastPath] = &[
         parse_next: None,
     },
     FastPath {
+        name: "apache_access",
+        fields: apache::FIELDS,
+        parse: apache::parse,
+        parse_next: None,
+    },
+    FastPath {
         name: "aws_alb",
         fields: alb::FIELDS,
         parse: alb::parse,
@@ -846,6 +852,241 @@ fn quoted(c: &mut Cur<'_>) -> Option<Span> {
     let s = Span(c.i as u32, end as u32);
     c.i = end + 1;
     Some(s)
+}
+
+/// `"((?:[^"\\]|\\.)*)"` at the cursor: the inside's span. Escapes are units (a
+/// backslash and the byte after it, not a newline), so the only place the run can end
+/// with a quote next is the first unescaped quote.
+fn escaped(c: &mut Cur<'_>) -> Option<Span> {
+    c.lit(b'"').then_some(())?;
+    let start = c.i;
+    loop {
+        c.i += memchr::memchr2(b'"', b'\\', &c.b[c.i..])?;
+        if c.b[c.i] == b'"' {
+            break;
+        }
+        c.at(1).filter(|&x| x != b'\n')?;
+        c.i += 2;
+    }
+    let span = Span(start as u32, c.i as u32);
+    c.i += 1;
+    Some(span)
+}
+
+/// Apache httpd's access log (`parsers/apache_access.json`, pattern `access`): common,
+/// combined, vhost_combined, with an optional `%D`.
+///
+/// Every piece of the regex but three reads one way only: `\S+\ ` ends at the first
+/// whitespace byte, the quoted strings at their first unescaped quote, digit runs where
+/// the digits end (the next piece needs a space or the end). The three choices are tried
+/// in the regex's order, the later ones only when the earlier fail further on: the
+/// `%v` prefix (taken, else the line from its start), the request (`method path
+/// protocol`, the same with a path that drops a final quote, `-`, any escaped text),
+/// and the optional groups after the status (each taken, else left out).
+mod apache {
+    use super::*;
+
+    pub const FIELDS: &[&str] = &[
+        "vhost",
+        "vhost_port",
+        "client",
+        "ident",
+        "user",
+        "time",
+        "method",
+        "path",
+        "protocol",
+        "bad_request",
+        "status",
+        "bytes",
+        "referer",
+        "user_agent",
+        "forwarded_for",
+        "duration_us",
+    ];
+    const VHOST: usize = 0;
+    const VHOST_PORT: usize = 1;
+    const CLIENT: usize = 2;
+    const IDENT: usize = 3;
+    const USER: usize = 4;
+    const TIME: usize = 5;
+    const METHOD: usize = 6;
+    const PATH: usize = 7;
+    const PROTOCOL: usize = 8;
+    const BAD_REQUEST: usize = 9;
+    const STATUS: usize = 10;
+    const BYTES: usize = 11;
+    const REFERER: usize = 12;
+    const USER_AGENT: usize = 13;
+    const FORWARDED_FOR: usize = 14;
+    const DURATION_US: usize = 15;
+
+    pub fn parse(b: &[u8], s: &mut Spans) -> bool {
+        // `^(?:vhost(?::port)?\ )?`, preferred.
+        if let Some((vhost, port, at)) = vhost(b) {
+            if rest(b, at, s) {
+                s[VHOST] = vhost;
+                if let Some(p) = port {
+                    s[VHOST_PORT] = p;
+                }
+                return true;
+            }
+            s.fill(Span::NONE);
+        }
+        rest(b, 0, s)
+    }
+
+    /// `([A-Za-z0-9][A-Za-z0-9.-]*)(?::(\d+))?\ `: the vhost, its port, where the rest
+    /// starts. The name ends where its class does, the port where its digits do; either
+    /// must be followed by the space.
+    fn vhost(b: &[u8]) -> Option<(Span, Option<Span>, usize)> {
+        if !b.first()?.is_ascii_alphanumeric() {
+            return None;
+        }
+        let mut c = Cur { b, i: 0 };
+        let name = c.run_in(UPPER | LOWER | DIGIT | DOT | DASH);
+        if c.lit(b':') {
+            if let Some(port) = c.digits() {
+                if c.lit(b' ') {
+                    return Some((name, Some(port), c.i));
+                }
+            }
+            // Without the port, the name must be followed by the space: it is not.
+            return None;
+        }
+        c.lit(b' ').then_some((name, None, c.i))
+    }
+
+    /// The line from `at` on, after the vhost prefix or in its place: true when the regex's
+    /// rest matches there, its groups in `s`.
+    fn rest(b: &[u8], at: usize, s: &mut Spans) -> bool {
+        let mut c = Cur { b, i: at };
+        let head = (|| {
+            s[CLIENT] = c.token_sp()?;
+            s[IDENT] = c.token_sp()?;
+            s[USER] = c.token_sp()?;
+            s[TIME] = clf_stamp(&mut c)?;
+            c.lit(b'"').then_some(())
+        })();
+        if head.is_none() {
+            return false;
+        }
+        let open = c.i;
+        // `(?P<method>[A-Z]+)\ (?P<path>\S+)(?:\ (?P<protocol>[A-Z]+/[\d.]+))?`, then `"`.
+        let mut r = Cur { b, i: open };
+        let method = r.run1_in(UPPER).filter(|_| r.lit(b' '));
+        let run = method.and_then(|_| r.non_space());
+        if let (Some(m), Some(run)) = (method, run) {
+            // The whole run as the path, with the protocol after it.
+            let mut p = Cur {
+                b,
+                i: run.1 as usize,
+            };
+            let proto = (|| {
+                p.lit(b' ').then_some(())?;
+                let start = p.i;
+                p.run1_in(UPPER)?;
+                p.lit(b'/').then_some(())?;
+                p.run1_in(DIGIT | DOT)?;
+                let proto = Span(start as u32, p.i as u32);
+                p.lit(b'"').then_some(proto)
+            })();
+            if let Some(proto) = proto {
+                if tail(b, p.i, s) {
+                    (s[METHOD], s[PATH], s[PROTOCOL]) = (m, run, proto);
+                    return true;
+                }
+            }
+            // A shorter path is followed by a byte of the run, never the protocol's
+            // space: only a quote that ends the run can close it.
+            if run.1 - run.0 >= 2 && b[run.1 as usize - 1] == b'"' && tail(b, run.1 as usize, s) {
+                (s[METHOD], s[PATH]) = (m, Span(run.0, run.1 - 1));
+                return true;
+            }
+        }
+        // `-`
+        if b.get(open) == Some(&b'-') && b.get(open + 1) == Some(&b'"') && tail(b, open + 2, s) {
+            return true;
+        }
+        // `(?P<bad_request>(?:[^"\\]|\\.)*)`
+        let mut q = Cur { b, i: open - 1 };
+        if let Some(bad) = escaped(&mut q) {
+            if tail(b, q.i, s) {
+                s[BAD_REQUEST] = bad;
+                return true;
+            }
+        }
+        false
+    }
+
+    /// `\ (\d{3})\ (\d+|-)` then the optional `\ "referer"\ "agent"`, `\ "forwarded"`,
+    /// `\ (\d+)`, then `\s*$`, from `at` (just after the request's closing quote).
+    fn tail(b: &[u8], at: usize, s: &mut Spans) -> bool {
+        let mut c = Cur { b, i: at };
+        let head = (|| {
+            c.lit(b' ').then_some(())?;
+            let st = c.i;
+            c.shape(b"999").then_some(())?;
+            let status = Span(st as u32, c.i as u32);
+            c.lit(b' ').then_some(())?;
+            let bytes = match c.digits() {
+                Some(d) => d,
+                None if c.lit(b'-') => Span(c.i as u32 - 1, c.i as u32),
+                None => return None,
+            };
+            Some((status, bytes))
+        })();
+        let Some((status, bytes)) = head else {
+            return false;
+        };
+        // Each optional group reads one way where it starts: taken when it reads, left
+        // out when what follows fails with it, in the regex's order.
+        let pair = |i: usize| {
+            let mut c = Cur { b, i };
+            c.lit(b' ').then_some(())?;
+            let r = escaped(&mut c)?;
+            c.lit(b' ').then_some(())?;
+            let u = escaped(&mut c)?;
+            Some((r, u, c.i))
+        };
+        let one = |i: usize| {
+            let mut c = Cur { b, i };
+            c.lit(b' ').then_some(())?;
+            let f = escaped(&mut c)?;
+            Some((f, c.i))
+        };
+        let number = |i: usize| {
+            let mut c = Cur { b, i };
+            c.lit(b' ').then_some(())?;
+            let d = c.digits()?;
+            Some((d, c.i))
+        };
+        let end = |i: usize| b[i..].iter().all(|&x| is_space(x));
+        let i = c.i;
+        for g1 in [pair(i), None] {
+            let i1 = g1.map_or(i, |(.., e)| e);
+            for g2 in [one(i1), None] {
+                let i2 = g2.map_or(i1, |(_, e)| e);
+                for g3 in [number(i2), None] {
+                    let i3 = g3.map_or(i2, |(_, e)| e);
+                    if end(i3) {
+                        (s[STATUS], s[BYTES]) = (status, bytes);
+                        if let Some((r, u, _)) = g1 {
+                            (s[REFERER], s[USER_AGENT]) = (r, u);
+                        }
+                        if let Some((f, _)) = g2 {
+                            s[FORWARDED_FOR] = f;
+                        }
+                        if let Some((d, _)) = g3 {
+                            s[DURATION_US] = d;
+                        }
+                        return true;
+                    }
+                }
+            }
+        }
+        false
+    }
 }
 
 /// The AWS Application Load Balancer access log (`parsers/aws_alb.json`, pattern
@@ -1633,27 +1874,6 @@ mod traefik {
 
     pub fn parse(b: &[u8], s: &mut Spans) -> bool {
         body(b, s).is_some()
-    }
-
-    /// `"((?:[^"\\]|\\.)*)"` at the cursor: the inside's span. Escapes are units (a
-    /// backslash and the byte after it, not a newline), so the only place the run can end
-    /// with a quote next is the first unescaped quote.
-    fn escaped(c: &mut Cur<'_>) -> Option<Span> {
-        c.lit(b'"').then_some(())?;
-        let start = c.i;
-        loop {
-            match c.peek()? {
-                b'"' => break,
-                b'\\' => {
-                    c.at(1).filter(|&x| x != b'\n')?;
-                    c.i += 2;
-                }
-                _ => c.i += 1,
-            }
-        }
-        let span = Span(start as u32, c.i as u32);
-        c.i += 1;
-        Some(span)
     }
 
     fn body(b: &[u8], s: &mut Spans) -> Option<()> {

@@ -76,6 +76,8 @@ fn cases() -> Vec<(&'static str, Vec<std::path::PathBuf>)> {
     let mut nginx = in_dir(corpus("nginx_access"));
     nginx.extend(in_dir(corpus("apache_access")));
     nginx.extend(samples("nginx", "access"));
+    // Apache's tokenizer on its own corpus and on nginx's lines (the same combined shape).
+    let apache = nginx.clone();
     let mut nginx_error = in_dir(corpus("nginx_error"));
     nginx_error.extend(
         in_dir(corpus("enospc_app"))
@@ -86,6 +88,7 @@ fn cases() -> Vec<(&'static str, Vec<std::path::PathBuf>)> {
     vec![
         ("haproxy_http", haproxy),
         ("nginx_access", nginx),
+        ("apache_access", apache),
         ("aws_alb", in_dir(corpus("aws_alb"))),
         ("nginx_error", nginx_error),
         ("klog", in_dir(corpus("klog"))),
@@ -327,6 +330,44 @@ fn tokenizers_agree_on_edge_lines() {
         r#"1.2.3.4:1 [04/Apr/2024:22:00:01.5] fe be/s 1/2/3/4/5 1/2/3/4/5 200 0 - - ---- 1/1/1/1/0 0/0"#,
         r#"host:name:99 [04/Apr/2024:22:00:01.5] fe be/s 1/2/3/4/5 200 0 - - ---- 1/1/1/1/0 0/0   "#,
     ];
+    // Apache's: the `%v` prefix taken or not, each request alternative, the optional
+    // groups after the status taken or left out, and lines the regex refuses.
+    let apache = reg.get("apache_access").unwrap();
+    let apa = [
+        r#"1.2.3.4 - - [04/Apr/2024:22:00:01 +0000] "GET /a HTTP/1.1" 200 12 "-" "curl/8""#,
+        r#"web:80 1.2.3.4 - - [04/Apr/2024:22:00:01 +0000] "GET /a HTTP/1.1" 200 12 "-" "curl/8" 6307"#,
+        r#"web 1.2.3.4 - - [04/Apr/2024:22:00:01 +0000] "GET /a HTTP/1.1" 200 12 "-" "c" "10.0.0.1" 17"#,
+        r#"1.2.3.4 - - [04/Apr/2024:22:00:01 +0000] "-" 408 -"#,
+        r#"1.2.3.4 - - [04/Apr/2024:22:00:01 +0000] "GET /a"b" 200 5"#,
+        r#"1.2.3.4 - - [04/Apr/2024:22:00:01 +0000] "GET /a"" 200 5 "r" "u""#,
+        r#"1.2.3.4 - - [04/Apr/2024:22:00:01 +0000] "GET /a HTTP/1.1 extra" 200 5"#,
+        r#"1.2.3.4 - - [04/Apr/2024:22:00:01 +0000] "GET  /a" 200 5"#,
+        r#"1.2.3.4 - - [04/Apr/2024:22:00:01 +0000] "\x16\x03 \"q\"" 400 0 "-" "-"  "#,
+        r#"1.2.3.4 - - [04/Apr/2024:22:00:01 +0000] "" 400 0"#,
+        r#"1.2.3.4 - - [04/Apr/2024:22:00:01 +0000] "GET /a HTTP/1.1" 200 5 x"#,
+        r#"1.2.3.4 - - [04/Apr/2024:22:00:01 +0000] "GET /a HTTP/1.1" 200 5 "r" "u" x"#,
+        r#"1.2.3.4 - - [04/Apr/2024:22:00:01 +0000] "GET /a HTTP/1.1" 200 5 "r" "u" "f" 12 x"#,
+        r#"1.2.3.4 - - [04/Apr/2024:22:00:01 +0000] "GET /a HTTP/1.1" 200 5 12 13"#,
+        r#"1.2.3.4 - - [04/Apr/2024:22:00:01 +0000] "GET /a HTTP/1.1" 200 5 "r" 12"#,
+        r#"1.2.3.4 - - [04/Apr/2024:22:00:01 +0000] "GET /a\" 200 5 "#,
+        r#"a_b 1.2.3.4 - - [04/Apr/2024:22:00:01 +0000] "GET /a HTTP/1.1" 200 5"#,
+        r#"h: 1.2.3.4 - [04/Apr/2024:22:00:01 +0000] "GET /a HTTP/1.1" 200 5"#,
+        r#"h:1x 1.2.3.4 - [04/Apr/2024:22:00:01 +0000] "GET /a HTTP/1.1" 200 5"#,
+        r#"web 1.2.3.4 - [04/Apr/2024:22:00:01 +0000] "GET /a HTTP/1.1" 200 5"#,
+        "1.2.3.4\t- - [04/Apr/2024:22:00:01 +0000] \"GET /a HTTP/1.1\" 200 5",
+    ];
+    for l in apa {
+        let (fast, regex) = apache.fast_vs_regex(0, l).unwrap();
+        if let Some(fast) = fast {
+            assert_eq!(fast, regex, "{l}");
+        }
+    }
+    for l in &apa[..10] {
+        assert!(
+            apache.fast_vs_regex(0, l).unwrap().0.is_some(),
+            "accepted: {l}"
+        );
+    }
     for l in hap {
         if let Some((Some(fast), regex)) = haproxy.fast_vs_regex(0, l) {
             assert_eq!(fast, regex, "{l}");
@@ -522,7 +563,7 @@ proptest! {
     /// A real line with a stretch replaced by random pieces.
     #[test]
     fn tokenizers_agree_on_mutated_lines(
-        which in 0usize..18,
+        which in 0usize..24,
         at in 0usize..700,
         cut in 0usize..40,
         insert in proptest::collection::vec(piece(), 0..6),
@@ -546,6 +587,12 @@ proptest! {
             ("traefik", r#"192.168.33.1 - - [02/Oct/2017:20:22:07 +0000] "GET /ui/favicons/favicon-16x16.png HTTP/1.1" 304 0 "http://example.com/login" "Mozilla/5.0 (X11; Linux x86_64) \"quoted\"" 12 "Host-example-com-0" "http://172.17.0.3:80" 2ms"#),
             ("traefik", r#"10.0.0.1 - bob [02/Oct/2017:20:22:07 -0700] "-" - - "-" "-" 1 "my router "http://x" 0ms  "#),
             ("traefik", r#"::1 - - [02/Oct/2017:20:22:07 +0000] "POST /a"b HTTP/2.0" 502 157 "-" "curl/8" 3 "web@docker" "http://10.0.0.2:8080" 30001ms"#),
+            ("apache_access", r#"203.0.113.9 - - [21/Nov/2026:10:07:21 +0530] "GET /api/items?id=7 HTTP/1.1" 200 212 "-" "Go-http-client/1.1""#),
+            ("apache_access", r#"web01.example.test:80 127.0.0.1 - frank [21/Nov/2026:10:07:21 +0530] "GET /a"b HTTP/1.1" 503 - "http://r/\"x\"" "curl/7.88.1" "10.0.0.1, 10.0.0.2" 6307"#),
+            ("apache_access", r#"vhost 10.0.0.1 - - [21/Nov/2026:10:07:21 -0000] "-" 408 - "-" "-""#),
+            ("apache_access", r#"::1 - - [21/Nov/2026:10:07:21 +0000] "\x16\x03\x01 \"weird\"" 400 226"#),
+            ("apache_access", r#"10.0.0.1 - - [21/Nov/2026:10:07:21 +0000] "GET /x"" 200 5 12"#),
+            ("apache_access", r#"host:8080 host2 - - [21/Nov/2026:10:07:21 +0000] "POST /p HTTP/2.0" 201 0 "a" "b" 17  "#),
         ];
         let (id, line) = base[which];
         let at = at.min(line.len());
