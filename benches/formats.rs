@@ -95,6 +95,8 @@ fn lean(c: &mut Criterion) {
     let inputs = [
         ("haproxy_http", common::haproxy_lines(20_000), "generated"),
         ("nginx_access", common::nginx_lines(20_000), "generated"),
+        // The same combined lines, as Apache's definition reads them.
+        ("apache_access", common::nginx_lines(20_000), "generated"),
         ("aws_alb", alb, "samples"),
     ];
     for (id, lines, from) in &inputs {
