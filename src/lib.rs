@@ -101,6 +101,18 @@ mod word_tests {
             w[..b.len()].copy_from_slice(&b);
             proptest::prop_assert_eq!(super::word_le(&b), u64::from_le_bytes(w));
         }
+
+        #[test]
+        fn the_same_bytes_are_equal_slices(
+            a in proptest::collection::vec(0u8..3, 0..30),
+            flip in proptest::option::of(0usize..30),
+        ) {
+            let mut b = a.clone();
+            if let Some(i) = flip.filter(|&i| i < b.len()) {
+                b[i] ^= 0x80;
+            }
+            proptest::prop_assert_eq!(super::same_bytes(&a, &b), a == b);
+        }
     }
 }
 

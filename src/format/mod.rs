@@ -976,7 +976,6 @@ impl Format {
         self.envelope.is_some()
     }
 
-    /// Where the inner line sits in `text`, if this envelope format wraps it.
     /// May a line that starts with `first` (`None`: an empty line) match one of the
     /// patterns? False only when every pattern is anchored to other first bytes.
     pub fn may_start_with(&self, first: Option<u8>) -> bool {
@@ -987,6 +986,7 @@ impl Format {
         })
     }
 
+    /// Where the inner line sits in `text`, if this envelope format wraps it.
     pub fn inner_range(&self, text: &str) -> Option<std::ops::Range<usize>> {
         let field = self.envelope.as_deref()?;
         self.patterns.iter().find_map(|p| {
@@ -1174,7 +1174,7 @@ impl Format {
         }
         let spans: &Spans = spans;
         let time = match self.time_again(p, text, spans, clock) {
-            Some(hit) => hit,
+            Some(hit) => Ok(hit),
             None => {
                 let (raw, prec, stamp) = self.time_of_spans(p, text, spans).ok()?;
                 let resolved = Self::instant(raw, prec, stamp, clock);
@@ -1219,10 +1219,10 @@ impl Format {
         text: &str,
         spans: &Spans,
         clock: &mut SourceClock,
-    ) -> Option<Result<(Nanos, u8), Reject>> {
+    ) -> Option<(Nanos, u8)> {
         let (stamp, fmt) = self.first_stamp(p, text, spans)?;
         let (ts, _, prec) = clock.again(std::ptr::from_ref(fmt) as usize, stamp)?;
-        Some(Ok((ts, Self::skewed_prec(prec, clock))))
+        Some((ts, Self::skewed_prec(prec, clock)))
     }
 
     /// Has the clock keep the stamp just resolved when it was the first candidate's, read

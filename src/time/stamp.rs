@@ -176,9 +176,7 @@ impl TsFormat {
         }
         .ok_or_else(|| StampError::OutOfRange(text.to_string()))
     }
-}
 
-impl TsFormat {
     /// Where the fraction digits of `text` are (`0..0`: it has none), when this format
     /// has just read it by its layout on this thread: then a stamp that differs from
     /// `text` only in those digits (as many, all digits) reads as the same wall time with
