@@ -187,9 +187,9 @@ impl SourceClock {
     }
 
     /// Keeps `text`, just read by `format` as `raw` (precision `prec`) and resolved as
-    /// `ns` with `flags`, for [`SourceClock::again`]. `frac`: where its fraction digits are,
-    /// on the format's word that a stamp differing only in them (as many, all digits)
-    /// reads as the same wall time with the other fraction (`0..0`: it has none).
+    /// `ns` with `flags`, for [`SourceClock::again`]. `frac`: where its fraction digits are
+    /// (`0..0`: it has none), as the format's layout vouches that a stamp differing only
+    /// in them (as many, all digits) reads as the same wall time with the other fraction.
     #[allow(clippy::too_many_arguments)]
     pub fn remember(
         &mut self,
