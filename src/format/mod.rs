@@ -79,9 +79,10 @@ struct Pattern {
     timestamps: Vec<(String, TsFormat)>,
     /// Named captures of the regex (the fields a line of this pattern can have).
     captures: Vec<String>,
-    /// The same, as events keep them: the name, its group in the regex and its slot in
-    /// the tokenizer.
-    capture_keys: Vec<(Arc<str>, usize, Option<u8>)>,
+    /// The same, as events keep them: the name, its group in the regex, its slot in the
+    /// tokenizer and its declared type (`fields`), looked up once here rather than for
+    /// every field of every line.
+    capture_keys: Vec<(Arc<str>, usize, Option<u8>, Option<FieldType>)>,
     /// A tokenizer that finds the same captures without the regex, and its slots by
     /// field name (sorted by name).
     fast: Option<(&'static fast::FastPath, &'static [(&'static str, u8)])>,
@@ -555,7 +556,7 @@ impl Format {
                         let k = index.binary_search_by(|(m, _)| (*m).cmp(n)).ok()?;
                         Some(index[k].1)
                     });
-                    (Arc::from(n.as_str()), *i, slot)
+                    (Arc::from(n.as_str()), *i, slot, def.fields.get(n).copied())
                 })
                 .collect();
             let first_bytes = hir.as_ref().and_then(first_bytes);
@@ -946,7 +947,7 @@ impl Format {
                 .filter_map(|(g, n)| Some((Arc::from(n?), g)))
                 .collect();
             let read: Vec<(Arc<str>, usize)> = (p.capture_keys.iter())
-                .map(|(n, g, _)| (n.clone(), *g))
+                .map(|(n, g, _, _)| (n.clone(), *g))
                 .collect();
             if compiled != read {
                 return Err(format!(
@@ -1401,18 +1402,13 @@ impl Format {
         match rec {
             Record::Regex(_) | Record::Spans { .. } => {
                 let mut out = EventFields::with_capacity(pattern.capture_keys.len());
-                for (name, group, slot) in &pattern.capture_keys {
+                for (name, group, slot, ty) in &pattern.capture_keys {
                     let text = match (rec, slot) {
                         (Record::Spans { .. }, Some(s)) => rec.slot_text(*s),
                         _ => rec.group_text(*group),
                     };
                     if let Some(text) = text {
-                        let ty = if self.field_types.is_empty() {
-                            None
-                        } else {
-                            self.field_types.get(&**name).copied()
-                        };
-                        out.push_new(name, typed(ty, text));
+                        out.push_new(name, typed(*ty, text));
                     }
                 }
                 out
