@@ -205,33 +205,6 @@ struct Cur<'a> {
     i: usize,
 }
 
-/// Where the run of bytes satisfying `ok` that starts at `i` ends (`i` itself when `b[i]`
-/// fails, `b.len()` when the run reaches the end; `i` may be past the end). Four bytes
-/// a step while four are left, with one bounds check for the four.
-#[inline(always)]
-fn scan_while(b: &[u8], mut i: usize, ok: impl Fn(u8) -> bool) -> usize {
-    while let Some(w) = b.get(i..i + 4) {
-        let w: &[u8; 4] = w.try_into().expect("four bytes");
-        if !ok(w[0]) {
-            return i;
-        }
-        if !ok(w[1]) {
-            return i + 1;
-        }
-        if !ok(w[2]) {
-            return i + 2;
-        }
-        if !ok(w[3]) {
-            return i + 3;
-        }
-        i += 4;
-    }
-    while i < b.len() && ok(b[i]) {
-        i += 1;
-    }
-    i
-}
-
 fn is_space(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r')
 }
@@ -338,18 +311,23 @@ impl<'a> Cur<'a> {
         }
     }
     /// The maximal run of bytes satisfying `ok` (possibly empty): its span.
-    #[inline(always)]
+    #[inline]
     fn run(&mut self, ok: impl Fn(u8) -> bool) -> Span {
         let start = self.i;
-        self.i = scan_while(self.b, start, ok);
+        let rest = &self.b[start.min(self.b.len())..];
+        self.i = start + rest.iter().position(|&c| !ok(c)).unwrap_or(rest.len());
         Span(start as u32, self.i as u32)
     }
     /// The maximal run of bytes in any of the classes `set` (possibly empty).
-    #[inline(always)]
+    #[inline]
     fn run_in(&mut self, set: u16) -> Span {
-        let start = self.i;
-        self.i = scan_while(self.b, start, |c| class(c) & set != 0);
-        Span(start as u32, self.i as u32)
+        let (b, start) = (self.b, self.i);
+        let mut i = start;
+        while i < b.len() && class(b[i]) & set != 0 {
+            i += 1;
+        }
+        self.i = i;
+        Span(start as u32, i as u32)
     }
     /// A non-empty maximal run of bytes in the classes `set`.
     #[inline]
@@ -358,10 +336,13 @@ impl<'a> Cur<'a> {
         (s.1 > s.0).then_some(s)
     }
     /// A non-empty maximal run of bytes in none of the classes `stop`.
-    #[inline(always)]
+    #[inline]
     fn run1_out(&mut self, stop: u16) -> Option<Span> {
-        let start = self.i;
-        let i = scan_while(self.b, start, |c| class(c) & stop == 0);
+        let (b, start) = (self.b, self.i);
+        let mut i = start;
+        while i < b.len() && class(b[i]) & stop == 0 {
+            i += 1;
+        }
         self.i = i;
         (i > start).then_some(Span(start as u32, i as u32))
     }
@@ -409,20 +390,24 @@ impl<'a> Cur<'a> {
         (self.i > start).then_some(Span(start as u32, self.i as u32))
     }
     /// `-?\d+`, `\+?\d+`: an optional sign byte then digits.
-    #[inline(always)]
+    #[inline]
     fn signed(&mut self, sign: u8) -> Option<Span> {
         let start = self.i;
         let from = start + (self.b.get(start) == Some(&sign)) as usize;
         self.digits_from(start, from)
     }
-    #[inline(always)]
+    #[inline]
     fn digits(&mut self) -> Option<Span> {
         self.digits_from(self.i, self.i)
     }
     /// At least one digit at `from`: the span from `start` to the last of them.
-    #[inline(always)]
+    #[inline]
     fn digits_from(&mut self, start: usize, from: usize) -> Option<Span> {
-        let i = scan_while(self.b, from, |c| c.is_ascii_digit());
+        let b = self.b;
+        let mut i = from;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
         if i == from {
             return None;
         }
