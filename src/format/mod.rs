@@ -79,10 +79,8 @@ struct Pattern {
     timestamps: Vec<(String, TsFormat)>,
     /// Named captures of the regex (the fields a line of this pattern can have).
     captures: Vec<String>,
-    /// The same, as events keep them: the name, its group in the regex, its slot in the
-    /// tokenizer and its declared type (`fields`), looked up once here rather than for
-    /// every field of every line.
-    capture_keys: Vec<(Arc<str>, usize, Option<u8>, Option<FieldType>)>,
+    /// The same, as events keep them.
+    capture_keys: Vec<CaptureKey>,
     /// A tokenizer that finds the same captures without the regex, and its slots by
     /// field name (sorted by name).
     fast: Option<(&'static fast::FastPath, &'static [(&'static str, u8)])>,
@@ -247,6 +245,16 @@ struct Rule {
     kind: Arc<str>,
     severity: Option<Severity>,
     component: Option<Template>,
+}
+
+/// A named capture as events keep it: the name, its group in the regex, its slot in the
+/// tokenizer and its declared type (`fields`), looked up once when the pattern is built
+/// rather than for every field of every line.
+struct CaptureKey {
+    name: Arc<str>,
+    group: usize,
+    slot: Option<u8>,
+    ty: Option<FieldType>,
 }
 
 /// A field a role reads, with its slot in each pattern's tokenizer (resolved once, so the
@@ -556,7 +564,12 @@ impl Format {
                         let k = index.binary_search_by(|(m, _)| (*m).cmp(n)).ok()?;
                         Some(index[k].1)
                     });
-                    (Arc::from(n.as_str()), *i, slot, def.fields.get(n).copied())
+                    CaptureKey {
+                        name: Arc::from(n.as_str()),
+                        group: *i,
+                        slot,
+                        ty: def.fields.get(n).copied(),
+                    }
                 })
                 .collect();
             let first_bytes = hir.as_ref().and_then(first_bytes);
@@ -947,7 +960,7 @@ impl Format {
                 .filter_map(|(g, n)| Some((Arc::from(n?), g)))
                 .collect();
             let read: Vec<(Arc<str>, usize)> = (p.capture_keys.iter())
-                .map(|(n, g, _, _)| (n.clone(), *g))
+                .map(|k| (k.name.clone(), k.group))
                 .collect();
             if compiled != read {
                 return Err(format!(
@@ -1402,13 +1415,13 @@ impl Format {
         match rec {
             Record::Regex(_) | Record::Spans { .. } => {
                 let mut out = EventFields::with_capacity(pattern.capture_keys.len());
-                for (name, group, slot, ty) in &pattern.capture_keys {
-                    let text = match (rec, slot) {
-                        (Record::Spans { .. }, Some(s)) => rec.slot_text(*s),
-                        _ => rec.group_text(*group),
+                for k in &pattern.capture_keys {
+                    let text = match (rec, k.slot) {
+                        (Record::Spans { .. }, Some(s)) => rec.slot_text(s),
+                        _ => rec.group_text(k.group),
                     };
                     if let Some(text) = text {
-                        out.push_new(name, typed(*ty, text));
+                        out.push_new(&k.name, typed(k.ty, text));
                     }
                 }
                 out
