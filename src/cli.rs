@@ -142,6 +142,13 @@ pub struct InputArgs {
     #[arg(long = "max-depth", value_name = "LEVELS", default_value_t = crate::format::MAX_JSON_DEPTH)]
     pub max_depth: usize,
 
+    /// Cores to keep busy (default: all this machine has). Each log is read on a
+    /// thread of its own whatever this says; the cores decide how a log's many rotations
+    /// are split to be read side by side, and whether a gzip'd log decodes on a core of
+    /// its own ahead of its parsing (when cores outnumber the logs)
+    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+
     /// No progress bar (it is shown only when stderr is a terminal anyway)
     #[arg(long = "no-progress")]
     pub no_progress: bool,

@@ -33,6 +33,8 @@ pub struct Config {
     pub max_depth: usize,
     /// The run's start (only used to state a guessed year, never as a default year).
     pub now: Nanos,
+    /// Cores to keep busy (`--threads`; `None`: all there are).
+    pub threads: Option<usize>,
 }
 
 impl Config {
@@ -108,6 +110,7 @@ impl Config {
             max_line: a.max_line.max(64),
             max_depth: a.max_depth,
             now,
+            threads: a.threads.map(usize::from),
         })
     }
 

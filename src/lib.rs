@@ -347,22 +347,30 @@ fn pass<E: Send>(
 
     // 4–6. parse, normalize and order each stream (a log and its rotations) on its own
     // thread
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cores = cfg
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let streams = scan::streams(prepared.into_iter().zip(clocks).collect(), cores);
     opts.client_budget
         .set_weights(streams.iter().map(|files| scan::weight_of(files)).sum());
     *opts.run_table.lock().unwrap_or_else(|e| e.into_inner()) = opts.client_budget.run_table();
+    // A core no stream (nor, when events are forwarded, the merge) keeps busy decodes
+    // a stream ahead of its parsing.
+    let busy = streams.len() + usize::from(opts.forward_requests);
+    let ahead = scan::read_ahead_plan(&streams, cores.saturating_sub(busy));
     let mut receivers = Vec::new();
     let mut handles = Vec::new();
     let in_flight = (CHANNEL_BATCHES / streams.len().max(1)).clamp(1, 4);
-    for files in streams {
+    for (files, read_ahead) in streams.into_iter().zip(ahead) {
         let (tx, rx) = tokio::sync::mpsc::channel::<Vec<Event>>(in_flight);
         let opts = opts.clone();
         let ids: Vec<u32> = files.iter().map(|(p, _)| p.id).collect();
         handles.push((
             ids,
             rt.spawn_blocking(move || {
-                scan::scan_stream(files, &opts, |batch| tx.blocking_send(batch).is_ok())
+                scan::scan_stream(files, &opts, read_ahead, |batch| {
+                    tx.blocking_send(batch).is_ok()
+                })
             }),
         ));
         receivers.push(rx);

@@ -909,7 +909,7 @@ pub fn scan(
     opts: &ScanOptions,
     emit: impl FnMut(Vec<Event>) -> bool,
 ) -> (SourceStats, Buckets) {
-    let (mut stats, rest) = scan_stream(vec![(p, clock)], opts, emit);
+    let (mut stats, rest) = scan_stream(vec![(p, clock)], opts, false, emit);
     let mut all = std::mem::take(&mut *opts.run_table.lock().unwrap_or_else(|e| e.into_inner()));
     all.merge(rest);
     (stats.remove(0), all)
@@ -921,6 +921,7 @@ pub fn scan(
 pub fn scan_stream(
     files: Vec<(Prepared, ClockSettings)>,
     opts: &ScanOptions,
+    read_ahead: bool,
     mut emit: impl FnMut(Vec<Event>) -> bool,
 ) -> (Vec<SourceStats>, Buckets) {
     let mut carry = Carry {
@@ -931,7 +932,7 @@ pub fn scan_stream(
     let mut open = true;
     let mut stats = Vec::with_capacity(files.len());
     for (p, clock) in files {
-        let (s, c) = scan_file(p, clock, opts, carry, &mut emit, &mut open);
+        let (s, c) = scan_file(p, clock, opts, read_ahead, carry, &mut emit, &mut open);
         stats.push(s);
         carry = c;
     }
@@ -947,6 +948,7 @@ fn scan_file(
     p: Prepared,
     clock: ClockSettings,
     opts: &ScanOptions,
+    read_ahead: bool,
     carry: Carry,
     emit: &mut impl FnMut(Vec<Event>) -> bool,
     still_open: &mut bool,
@@ -993,6 +995,9 @@ fn scan_file(
                 }
             }
             if let Some(mut reader) = reader {
+                if read_ahead && p.compression != Compression::None {
+                    reader.get_mut().read_ahead();
+                }
                 while open {
                     match reader.next_line() {
                         Ok(Some(l)) => {
@@ -1082,6 +1087,25 @@ pub fn streams<T>(prepared: Vec<(Prepared, T)>, cores: usize) -> Vec<Vec<(Prepar
         .collect()
 }
 
+/// Which of `streams` decode on a thread of their own ([`Tape::read_ahead`]): with
+/// `spare` cores beyond one a stream, the largest compressed streams, one a core. (A
+/// plain file's reading costs little; a gzip stream's decoding is a third of its time.)
+pub fn read_ahead_plan<T>(streams: &[Vec<(Prepared, T)>], spare: usize) -> Vec<bool> {
+    let mut order: Vec<usize> = (0..streams.len())
+        .filter(|&i| {
+            streams[i]
+                .iter()
+                .any(|(p, _)| p.compression != Compression::None)
+        })
+        .collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(weight_of(&streams[i])));
+    let mut plan = vec![false; streams.len()];
+    for i in order.into_iter().take(spare) {
+        plan[i] = true;
+    }
+    plan
+}
+
 /// About how many bytes `input` decodes to: its size, or for gzip the size its trailer
 /// states (modulo 4 GiB, so never taken below the compressed size), else four times it.
 fn plain_size(input: &Input, compression: Compression) -> u64 {
@@ -1153,7 +1177,54 @@ fn rotation_of(path: &str) -> (&str, u64) {
 
 #[cfg(test)]
 mod stream_tests {
-    use super::rotation_of;
+    use super::*;
+
+    fn prepared(name: &str, data: &[u8]) -> Prepared {
+        let opts = ScanOptions {
+            registry: Arc::new(crate::format::Registry::builtin().unwrap()),
+            forced_format: None,
+            max_line: 1024,
+            max_depth: crate::format::MAX_JSON_DEPTH,
+            reorder_window: 60_000_000_000,
+            reorder_max: 10_000,
+            batch: BATCH,
+            client_budget: crate::impact::ClientBudget::new(crate::impact::CLIENT_SET_BUDGET),
+            run_table: Default::default(),
+            since: None,
+            until: None,
+            forward_requests: false,
+            rejects: None,
+        };
+        let input = Input {
+            name: name.into(),
+            kind: InputKind::Bytes(Arc::from(data)),
+            size: Some(data.len() as u64),
+        };
+        prepare(input, 0, &opts, Arc::new(AtomicU64::new(0)))
+    }
+
+    /// Spare cores go to the compressed streams, the largest first; a plain file reads
+    /// inline whatever is spare.
+    #[test]
+    fn spare_cores_decode_the_largest_compressed_streams_ahead() {
+        let line = b"Feb 13 21:00:12 lb1 haproxy[2241]: 10.0.0.1:4000 [13/Feb/2024:21:00:12.130] fe be/app2 1/0/1/22/24 200 3826 - - ---- 1/1/1/1/0 0/0 \"GET / HTTP/1.1\"\n";
+        let text = |n: usize| line.repeat(n);
+        let gz = |n: usize| {
+            use std::io::Write;
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            e.write_all(&text(n)).unwrap();
+            e.finish().unwrap()
+        };
+        let streams = vec![
+            vec![(prepared("small.log.gz", &gz(10)), ())],
+            vec![(prepared("plain.log", &text(5000)), ())],
+            vec![(prepared("large.log.gz", &gz(1000)), ())],
+        ];
+        assert_eq!(read_ahead_plan(&streams, 0), [false, false, false]);
+        assert_eq!(read_ahead_plan(&streams, 1), [false, false, true]);
+        assert_eq!(read_ahead_plan(&streams, 2), [true, false, true]);
+        assert_eq!(read_ahead_plan(&streams, 8), [true, false, true]);
+    }
 
     #[test]
     fn rotations_name_their_log_and_age() {

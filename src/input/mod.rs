@@ -10,6 +10,7 @@
 //! EventList, see [`document`]) and journal exports (`journalctl -o export`, see
 //! [`export`]).
 
+mod ahead;
 mod decode;
 mod discover;
 pub mod document;

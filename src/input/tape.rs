@@ -4,6 +4,8 @@
 
 use std::io::{self, Cursor, Read};
 
+use super::ahead::ReadAhead;
+
 /// Records the bytes read through it, up to a limit.
 pub struct Tape {
     inner: Box<dyn Read + Send>,
@@ -42,6 +44,25 @@ impl Tape {
     /// Stops recording and frees the copy.
     pub fn stop(&mut self) {
         self.recorded = None;
+    }
+
+    /// Reads the rest on a thread of its own ([`ReadAhead`]), once recording stopped:
+    /// false when it cannot (still recording, or no thread to be had).
+    pub fn read_ahead(&mut self) -> bool {
+        if self.recorded.is_some() {
+            return false;
+        }
+        let inner = std::mem::replace(&mut self.inner, Box::new(io::empty()));
+        match ReadAhead::start(inner) {
+            Ok(ahead) => {
+                self.inner = Box::new(ahead);
+                true
+            }
+            Err((_, inner)) => {
+                self.inner = inner;
+                false
+            }
+        }
     }
 
     /// The whole stream from its first byte: the copy, then the rest (`rest: false`: the

@@ -484,3 +484,57 @@ fn bad_options_are_fatal_with_a_clear_word() {
         assert!(!out.stderr.is_empty());
     }
 }
+
+/// With a core to spare (`-j 2`, one log), a gzip'd log decodes on a thread of its own
+/// ahead of its parsing; with `-j 1` it decodes inline. The timeline is the same, and so
+/// is damage: the lines before it, the offset, the exit code.
+#[test]
+fn decoding_ahead_on_a_spare_core_changes_nothing() {
+    let logs = crate::support::root().join("samples/lb-single-backend/logs/lb1");
+    let mut text = Vec::new();
+    for old in [
+        "haproxy.log.5.gz",
+        "haproxy.log.4.gz",
+        "haproxy.log.3.gz",
+        "haproxy.log.2.gz",
+    ] {
+        use std::io::Read;
+        let gz = std::fs::read(logs.join(old)).unwrap();
+        flate2::read::MultiGzDecoder::new(&gz[..])
+            .read_to_end(&mut text)
+            .unwrap();
+    }
+    for plain in ["haproxy.log.1", "haproxy.log"] {
+        text.extend(std::fs::read(logs.join(plain)).unwrap());
+    }
+    let whole = gzip(&text);
+    assert!(
+        text.len() > 2 * 256 * 1024,
+        "more than one read-ahead buffer"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let ok = write(dir.path(), "lb1.log.gz", &whole);
+    let cut = write(dir.path(), "cut.log.gz", &whole[..whole.len() * 2 / 3]);
+    for p in [ok, cut] {
+        let run = |j: &str| {
+            coroner()
+                .args(["timeline", "--json", "-j", j])
+                .arg(&p)
+                .output()
+                .unwrap()
+        };
+        let (inline, ahead) = (run("1"), run("2"));
+        assert_eq!(inline.status.code(), ahead.status.code(), "{}", p.display());
+        assert_eq!(
+            String::from_utf8_lossy(&inline.stderr),
+            String::from_utf8_lossy(&ahead.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&ahead.stdout).unwrap();
+        assert!(v["sources"][0]["lines"].as_u64().unwrap() > 1000);
+        assert!(
+            inline.stdout == ahead.stdout,
+            "{}: the timelines differ",
+            p.display()
+        );
+    }
+}

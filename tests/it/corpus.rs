@@ -61,6 +61,7 @@ pub fn args(inputs: Vec<String>) -> InputArgs {
         reorder_window: "60s".into(),
         max_line: coroner::input::DEFAULT_MAX_LINE,
         max_depth: coroner::format::MAX_JSON_DEPTH,
+        threads: None,
         no_progress: true,
     }
 }

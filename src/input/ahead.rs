@@ -1,0 +1,271 @@
+//! Reading ahead on a thread of its own: a gzip stream decodes serially, and a third of a
+//! busy source's time is its decoding. When a core would otherwise sit idle (fewer
+//! streams than cores), the decoder runs on it, a few chunks ahead of the parser.
+//!
+//! What the reader underneath gives comes out the same, in the same order, with its
+//! error (after every byte read before it). The memory is bounded: [`CHUNKS`] buffers of
+//! [`CHUNK`] bytes go round between the two threads, nothing else is allocated.
+
+use std::io::{self, Read};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::thread::JoinHandle;
+
+/// Bytes in one buffer.
+pub const CHUNK: usize = 256 * 1024;
+/// Buffers going round: filled ones waiting for the parser, and the one it reads.
+pub const CHUNKS: usize = 4;
+
+enum Piece {
+    Bytes(Vec<u8>),
+    /// The reader underneath failed: nothing follows.
+    Failed(io::Error),
+}
+
+/// A reader whose bytes are read on another thread.
+pub struct ReadAhead {
+    /// Filled buffers, in order; the thread hangs up at the end.
+    filled: Option<Receiver<Piece>>,
+    /// Buffers read out, going back to be filled.
+    empty: Option<SyncSender<Vec<u8>>>,
+    current: Vec<u8>,
+    at: usize,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl ReadAhead {
+    /// Starts reading `inner` on a thread; `Err` (with `inner` back) when no thread can
+    /// be started, and the caller reads it itself.
+    pub fn start(
+        mut inner: Box<dyn Read + Send>,
+    ) -> Result<Self, (io::Error, Box<dyn Read + Send>)> {
+        let (to_parser, filled) = sync_channel::<Piece>(CHUNKS);
+        let (empty, to_fill) = sync_channel::<Vec<u8>>(CHUNKS);
+        for _ in 0..CHUNKS {
+            // Cannot fail: the channel holds CHUNKS and its receiver is alive.
+            let _ = empty.send(Vec::new());
+        }
+        // The reader goes to the thread through a slot it can be taken back from.
+        let slot = std::sync::Arc::new(std::sync::Mutex::new(None::<Box<dyn Read + Send>>));
+        *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(inner);
+        let theirs = slot.clone();
+        let spawned = std::thread::Builder::new()
+            .name("coroner-read-ahead".into())
+            .spawn(move || {
+                let taken = theirs.lock().unwrap_or_else(|e| e.into_inner()).take();
+                if let Some(inner) = taken {
+                    fill(inner, &to_fill, &to_parser);
+                }
+            });
+        match spawned {
+            Ok(thread) => Ok(ReadAhead {
+                filled: Some(filled),
+                empty: Some(empty),
+                current: Vec::new(),
+                at: 0,
+                thread: Some(thread),
+            }),
+            Err(e) => {
+                inner = slot
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .take()
+                    .expect("the thread never started, so the reader is still there");
+                Err((e, inner))
+            }
+        }
+    }
+}
+
+/// The thread's work: fills each empty buffer from `inner` and sends it on, until the end
+/// of `inner`, its error, or the parser's hanging up.
+fn fill(
+    mut inner: Box<dyn Read + Send>,
+    to_fill: &Receiver<Vec<u8>>,
+    to_parser: &SyncSender<Piece>,
+) {
+    while let Ok(mut buf) = to_fill.recv() {
+        buf.resize(CHUNK, 0);
+        let mut n = 0;
+        let mut failed = None;
+        // A buffer goes on full (fewer hand-overs), or at the end, or before an error.
+        while n < CHUNK {
+            match inner.read(&mut buf[n..]) {
+                Ok(0) => break,
+                Ok(k) => n += k,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            }
+        }
+        buf.truncate(n);
+        let end = n < CHUNK;
+        if n > 0 && to_parser.send(Piece::Bytes(buf)).is_err() {
+            return;
+        }
+        if let Some(e) = failed {
+            let _ = to_parser.send(Piece::Failed(e));
+            return;
+        }
+        if end {
+            return;
+        }
+    }
+}
+
+impl Read for ReadAhead {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if out.is_empty() {
+            return Ok(0);
+        }
+        while self.at == self.current.len() {
+            let Some(filled) = &self.filled else {
+                return Ok(0);
+            };
+            let piece = filled.recv();
+            let spent = std::mem::take(&mut self.current);
+            if let Some(empty) = &self.empty {
+                // The thread may be gone (at the end): the buffer is simply dropped.
+                let _ = empty.send(spent);
+            }
+            self.at = 0;
+            match piece {
+                Ok(Piece::Bytes(b)) => self.current = b,
+                Ok(Piece::Failed(e)) => {
+                    self.filled = None;
+                    return Err(e);
+                }
+                // The thread hung up: the reader underneath ended.
+                Err(_) => {
+                    self.filled = None;
+                    return Ok(0);
+                }
+            }
+        }
+        let n = out.len().min(self.current.len() - self.at);
+        out[..n].copy_from_slice(&self.current[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
+impl Drop for ReadAhead {
+    /// Hangs up, so that the thread stops at its next hand-over, and waits for it: the
+    /// reader underneath (a file, a pipe) is closed when this is.
+    fn drop(&mut self) {
+        self.filled = None;
+        self.empty = None;
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Gives its bytes `step` at a time, then fails with `fail` if set.
+    struct Trickle {
+        data: Vec<u8>,
+        step: usize,
+        fail: Option<io::ErrorKind>,
+        interrupt: bool,
+    }
+
+    impl Read for Trickle {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.interrupt {
+                self.interrupt = false;
+                return Err(io::ErrorKind::Interrupted.into());
+            }
+            self.interrupt = true;
+            if self.data.is_empty() {
+                return match self.fail {
+                    Some(k) => Err(io::Error::new(k, "broken")),
+                    None => Ok(0),
+                };
+            }
+            let n = self.step.min(buf.len()).min(self.data.len());
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data.drain(..n);
+            Ok(n)
+        }
+    }
+
+    fn read_all(r: &mut impl Read, step: usize) -> (Vec<u8>, Option<io::ErrorKind>) {
+        let mut out = Vec::new();
+        let mut buf = vec![0u8; step];
+        loop {
+            match r.read(&mut buf) {
+                Ok(0) => return (out, None),
+                Ok(n) => out.extend_from_slice(&buf[..n]),
+                Err(e) => return (out, Some(e.kind())),
+            }
+        }
+    }
+
+    fn ahead(data: &[u8], step: usize, fail: Option<io::ErrorKind>) -> ReadAhead {
+        let t = Trickle {
+            data: data.to_vec(),
+            step,
+            fail,
+            interrupt: false,
+        };
+        ReadAhead::start(Box::new(t)).unwrap_or_else(|_| panic!("a thread"))
+    }
+
+    #[test]
+    fn gives_every_byte_in_order_across_many_buffers() {
+        let data: Vec<u8> = (0..CHUNK * 3 + 1234).map(|i| (i % 251) as u8).collect();
+        let (got, err) = read_all(&mut ahead(&data, 100_000, None), 70_000);
+        assert_eq!(err, None);
+        assert!(got == data, "the bytes differ");
+    }
+
+    #[test]
+    fn an_error_comes_after_every_byte_before_it() {
+        let data = vec![7u8; CHUNK + 10];
+        let mut r = ahead(&data, 4096, Some(io::ErrorKind::InvalidData));
+        let (got, err) = read_all(&mut r, 1000);
+        assert_eq!(got.len(), data.len());
+        assert_eq!(err, Some(io::ErrorKind::InvalidData));
+        // and the end after it
+        assert_eq!(r.read(&mut [0u8; 8]).unwrap(), 0);
+    }
+
+    #[test]
+    fn an_empty_reader_ends_at_once() {
+        let (got, err) = read_all(&mut ahead(b"", 1, None), 10);
+        assert!(got.is_empty());
+        assert_eq!(err, None);
+    }
+
+    #[test]
+    fn dropping_it_half_read_stops_the_thread() {
+        let data = vec![1u8; CHUNK * (CHUNKS + 4)];
+        let mut r = ahead(&data, CHUNK, None);
+        let mut buf = [0u8; 10];
+        r.read_exact(&mut buf).unwrap();
+        drop(r); // joins the thread: the test would hang if it did not stop
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn reads_as_the_reader_underneath(
+            len in 0usize..3 * CHUNK,
+            step in 1usize..70_000,
+            out in 1usize..70_000,
+            fail in proptest::bool::ANY,
+        ) {
+            let data: Vec<u8> = (0..len).map(|i| (i * 7 % 256) as u8).collect();
+            let fail = fail.then_some(io::ErrorKind::UnexpectedEof);
+            let (got, err) = read_all(&mut ahead(&data, step, fail), out);
+            prop_assert!(got == data);
+            prop_assert_eq!(err, fail);
+        }
+    }
+}
