@@ -87,9 +87,9 @@ struct Pattern {
     /// The tokenizer slot of each timestamp candidate (the pattern's, else the
     /// format's), when the pattern has a tokenizer.
     time_slots: Vec<Option<u8>>,
-    /// For a regex anchored at the start: the bytes a matching line can begin with,
-    /// when the regex says (a line starting with any other is not tried).
-    first_bytes: Option<Box<[bool; 256]>>,
+    /// For a regex anchored at the start: the bytes a matching line's first positions
+    /// can hold, when the regex says ([`lead_of`]; a line starting otherwise is not tried).
+    lead: Option<Box<[ByteSet]>>,
 }
 
 /// A regex error on one line: the regex crate draws a syntax error over several (the
@@ -150,26 +150,130 @@ fn capture_names(hir: &regex_syntax::hir::Hir) -> Vec<(usize, String)> {
     out
 }
 
-fn first_bytes(hir: &regex_syntax::hir::Hir) -> Option<Box<[bool; 256]>> {
-    use regex_syntax::hir::literal::{ExtractKind, Extractor};
-    use regex_syntax::hir::Look;
+/// A set of bytes.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+struct ByteSet([u64; 4]);
+
+impl ByteSet {
+    const NONE: ByteSet = ByteSet([0; 4]);
+    fn add(&mut self, b: u8) {
+        self.0[(b >> 6) as usize] |= 1 << (b & 63);
+    }
+    fn add_range(&mut self, from: u8, to: u8) {
+        for b in from..=to {
+            self.add(b);
+        }
+    }
+    #[inline]
+    fn has(&self, b: u8) -> bool {
+        self.0[(b >> 6) as usize] >> (b & 63) & 1 != 0
+    }
+    fn union(&mut self, other: &ByteSet) {
+        for (a, b) in self.0.iter_mut().zip(other.0) {
+            *a |= b;
+        }
+    }
+}
+
+/// Leading positions read from a regex, at most this many.
+const LEAD_MAX: usize = 16;
+
+/// For a regex anchored at the start: the bytes each of a matching line's first
+/// positions can hold, as far as the regex fixes them (`^\d{4}-` gives four digit sets
+/// and `-`). Each set may hold more than the regex allows there, never less: a line whose
+/// first bytes fall outside cannot match. `None` when the regex is not anchored.
+fn lead_of(hir: &regex_syntax::hir::Hir) -> Option<Box<[ByteSet]>> {
+    use regex_syntax::hir::{Class, HirKind, Look};
     if !hir.properties().look_set_prefix().contains(Look::Start) {
         return None;
     }
-    let seq = Extractor::new().kind(ExtractKind::Prefix).extract(hir);
-    let mut set = Box::new([false; 256]);
-    for lit in seq.literals()? {
-        set[*lit.as_bytes().first()? as usize] = true;
+    /// Appends the positions `h` fixes; true when `h` always matches exactly those
+    /// (the positions after it are then read on), false when what follows is unknown.
+    fn walk(h: &regex_syntax::hir::Hir, out: &mut Vec<ByteSet>) -> bool {
+        if out.len() >= LEAD_MAX {
+            return false;
+        }
+        match h.kind() {
+            HirKind::Empty | HirKind::Look(_) => true,
+            HirKind::Literal(lit) => {
+                for &b in lit.0.iter().take(LEAD_MAX - out.len()) {
+                    let mut one = ByteSet::NONE;
+                    one.add(b);
+                    out.push(one);
+                }
+                out.len() < LEAD_MAX
+            }
+            HirKind::Class(Class::Bytes(c)) => {
+                let mut set = ByteSet::NONE;
+                for r in c.iter() {
+                    set.add_range(r.start(), r.end());
+                }
+                out.push(set);
+                true
+            }
+            HirKind::Class(Class::Unicode(c)) => {
+                // One character: its ASCII members, or the first byte of any longer one
+                // (what follows is then unknown).
+                let mut set = ByteSet::NONE;
+                let mut wide = false;
+                for r in c.iter() {
+                    let (from, to) = (r.start() as u32, r.end() as u32);
+                    if from < 0x80 {
+                        set.add_range(from as u8, to.min(0x7f) as u8);
+                    }
+                    wide |= to >= 0x80;
+                }
+                if wide {
+                    set.add_range(0x80, 0xff);
+                }
+                out.push(set);
+                !wide
+            }
+            HirKind::Repetition(r) => {
+                for _ in 0..r.min {
+                    if !walk(&r.sub, out) {
+                        return false;
+                    }
+                }
+                r.max == Some(r.min)
+            }
+            HirKind::Capture(c) => walk(&c.sub, out),
+            HirKind::Concat(items) => items.iter().all(|i| walk(i, out)),
+            HirKind::Alternation(alts) => {
+                // Where every alternative fixes a position, it holds one of theirs.
+                let leads: Vec<Vec<ByteSet>> = alts
+                    .iter()
+                    .map(|a| {
+                        let mut v = Vec::new();
+                        walk(a, &mut v);
+                        v
+                    })
+                    .collect();
+                let common = leads.iter().map(Vec::len).min().unwrap_or(0);
+                for i in 0..common.min(LEAD_MAX - out.len()) {
+                    let mut set = ByteSet::NONE;
+                    for l in &leads {
+                        set.union(&l[i]);
+                    }
+                    out.push(set);
+                }
+                false
+            }
+        }
     }
-    Some(set)
+    let mut lead = Vec::new();
+    walk(hir, &mut lead);
+    Some(lead.into_boxed_slice())
 }
 
 impl Pattern {
     /// Can a line starting so match the regex? (False only when it certainly cannot.)
     fn may_start(&self, text: &str) -> bool {
-        self.first_bytes
-            .as_ref()
-            .is_none_or(|set| text.as_bytes().first().is_some_and(|&b| set[b as usize]))
+        let Some(lead) = &self.lead else {
+            return true;
+        };
+        let b = text.as_bytes();
+        b.len() >= lead.len() && lead.iter().zip(b).all(|(set, &x)| set.has(x))
     }
 
     /// The tokenizer slot that holds field `name`, if the pattern has a tokenizer.
@@ -572,9 +676,9 @@ impl Format {
                     }
                 })
                 .collect();
-            let first_bytes = hir.as_ref().and_then(first_bytes);
+            let lead = hir.as_ref().and_then(lead_of);
             patterns.push(Pattern {
-                first_bytes,
+                lead,
                 capture_keys,
                 fast,
                 time_slots: Vec::new(),
@@ -939,11 +1043,24 @@ impl Format {
         (a, own(b))
     }
 
-    /// For tests: the first bytes pattern `pattern` is limited to (`None`: any).
+    /// For tests: the bytes each leading position of pattern `pattern`'s lines is
+    /// limited to (`None`: not anchored; empty: anchored, but no position is fixed).
     #[doc(hidden)]
-    pub fn first_bytes_of(&self, pattern: usize) -> Option<Vec<u8>> {
-        let set = self.patterns.get(pattern)?.first_bytes.as_ref()?;
-        Some((0..=255u8).filter(|&b| set[b as usize]).collect())
+    pub fn lead_of(&self, pattern: usize) -> Option<Vec<Vec<u8>>> {
+        let lead = self.patterns.get(pattern)?.lead.as_ref()?;
+        Some(
+            lead.iter()
+                .map(|set| (0..=255u8).filter(|&b| set.has(b)).collect())
+                .collect(),
+        )
+    }
+
+    /// For tests: does pattern `pattern` let `text` be tried, and does its regex match?
+    #[doc(hidden)]
+    pub fn tried_and_matched(&self, pattern: usize, text: &str) -> Option<(bool, bool)> {
+        let p = self.patterns.get(pattern)?;
+        let regex = p.regex.as_ref()?.get();
+        Some((p.may_start(text), regex.is_match(text.as_bytes())))
     }
 
     /// Compiles every regex that is otherwise compiled on first use; the first error.
@@ -993,10 +1110,9 @@ impl Format {
     /// May a line that starts with `first` (`None`: an empty line) match one of the
     /// patterns? False only when every pattern is anchored to other first bytes.
     pub fn may_start_with(&self, first: Option<u8>) -> bool {
-        self.patterns.iter().any(|p| {
-            p.first_bytes
-                .as_ref()
-                .is_none_or(|set| first.is_some_and(|b| set[b as usize]))
+        self.patterns.iter().any(|p| match p.lead.as_deref() {
+            None | Some([]) => true,
+            Some([set, ..]) => first.is_some_and(|b| set.has(b)),
         })
     }
 
@@ -1007,7 +1123,14 @@ impl Format {
             if !p.may_start(text) {
                 return None;
             }
-            let c = p.regex.as_ref()?.get().captures(text.as_bytes())?;
+            let regex = p.regex.as_ref()?.get();
+            // Most lines offered are not wrapped (an access log's lines start with a
+            // digit, as a CRI stamp does): the match alone is told without building
+            // captures, which allocate.
+            if !regex.is_match(text.as_bytes()) {
+                return None;
+            }
+            let c = regex.captures(text.as_bytes())?;
             // no inner capture: an empty inner line at the end
             let range = c.name(field).map_or(text.len()..text.len(), |m| m.range());
             // the inner line must start and end on character boundaries

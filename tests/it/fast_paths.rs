@@ -637,35 +637,98 @@ proptest! {
     }
 }
 
-/// A regex anchored at the start is not run on a line that cannot start it: the bytes it
-/// may start with come from its literal prefixes (and every sample still parses, which
-/// the sample checker asserts for every definition).
+/// A regex anchored at the start is not run on a line that cannot start it: the bytes
+/// its first positions may hold come from its syntax tree (and every sample still
+/// parses, which the sample checker asserts for every definition).
 #[test]
 fn anchored_patterns_name_the_bytes_a_line_can_start_with() {
     let reg = &*REG;
     let digits: Vec<u8> = (b'0'..=b'9').collect();
+    // `^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z`: an access log's `178.1…` is not tried
+    let cri = reg.get("cri").unwrap().lead_of(0).unwrap();
+    assert!(cri.len() >= 16, "{cri:?}");
     assert_eq!(
-        reg.get("cri").unwrap().first_bytes_of(0),
-        Some(digits.clone())
+        cri[..4],
+        [
+            digits.clone(),
+            digits.clone(),
+            digits.clone(),
+            digits.clone()
+        ]
     );
+    assert_eq!(cri[4], b"-");
+    assert_eq!(cri[10], b"T");
     assert_eq!(
-        reg.get("nginx_error").unwrap().first_bytes_of(0),
-        Some(digits)
+        reg.get("nginx_error").unwrap().lead_of(0).unwrap()[0],
+        digits
     );
-    // optional syslog prefix: a line may start with anything an address can
-    assert_eq!(reg.get("haproxy_http").unwrap().first_bytes_of(0), None);
+    // optional syslog prefix: anchored, but a line may start with anything an address can
+    assert_eq!(reg.get("haproxy_http").unwrap().lead_of(0), Some(vec![]));
     let mut some = 0;
     for f in reg.formats() {
         for p in 0..f.pattern_names().count() {
-            if let Some(set) = f.first_bytes_of(p) {
+            let Some(lead) = f.lead_of(p) else { continue };
+            for (i, set) in lead.iter().enumerate() {
                 assert!(
                     !set.is_empty(),
-                    "{}: pattern {p} can start with nothing",
+                    "{}: pattern {p} position {i} holds nothing",
                     f.id
                 );
-                some += 1;
+            }
+            some += !lead.is_empty() as usize;
+        }
+    }
+    assert!(some >= 10, "only {some} patterns have a leading filter");
+}
+
+/// The leading filter never turns away a line the regex matches: every pattern of every
+/// built-in format, on every line of the corpus, and on each line's first bytes
+/// changed one at a time.
+#[test]
+fn the_leading_filter_turns_away_no_line_its_regex_matches() {
+    let reg = &*REG;
+    let mut lines: Vec<String> = Vec::new();
+    let mut dirs: Vec<_> = std::fs::read_dir(corpus(""))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    for dir in dirs {
+        let mut files: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        for file in files {
+            lines.extend(lines_of(&file).into_iter().take(100));
+        }
+    }
+    assert!(lines.len() > 2000, "{}", lines.len());
+    let mut turned_away = 0;
+    for f in reg.formats() {
+        for p in 0..f.pattern_names().count() {
+            if f.lead_of(p).is_none_or(|l| l.is_empty()) {
+                continue;
+            }
+            for line in &lines {
+                let mut variants = vec![line.clone()];
+                for i in 0..line.len().min(12) {
+                    for b in [b'0', b'a', b'-', b':'] {
+                        let mut v = line.clone().into_bytes();
+                        v[i] = b;
+                        if let Ok(v) = String::from_utf8(v) {
+                            variants.push(v);
+                        }
+                    }
+                }
+                for v in &variants {
+                    let (tried, matched) = f.tried_and_matched(p, v).unwrap();
+                    assert!(tried || !matched, "{} pattern {p} turns away {v:?}", f.id);
+                    turned_away += !tried as usize;
+                }
             }
         }
     }
-    assert!(some >= 10, "only {some} patterns have a first-byte filter");
+    assert!(turned_away > 0);
 }
