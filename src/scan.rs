@@ -996,7 +996,7 @@ fn scan_file(
             }
             if let Some(mut reader) = reader {
                 if read_ahead && p.compression != Compression::None {
-                    reader.get_mut().read_ahead();
+                    reader.read_ahead();
                 }
                 while open {
                     match reader.next_line() {

@@ -1,22 +1,26 @@
 //! Reading ahead on a thread of its own: a gzip stream decodes serially, and a third of a
 //! busy source's time is its decoding. When a core would otherwise sit idle (fewer
-//! streams than cores), the decoder runs on it, a few chunks ahead of the parser.
+//! streams than cores), the decoder runs on it, a few buffers ahead of the parser.
 //!
 //! What the reader underneath gives comes out the same, in the same order, with its
-//! error (after every byte read before it). The memory is bounded: [`CHUNKS`] buffers of
-//! [`CHUNK`] bytes go round between the two threads, nothing else is allocated.
+//! error (after every byte read before it). Each buffer ends at the end of a line where
+//! it holds one (the part line after it starts the next buffer), so that the line reader
+//! takes buffers whole, with no copy ([`ReadAhead::next_buffer`]). The memory is bounded:
+//! [`CHUNKS`] buffers of about [`CHUNK`] bytes go round between the two threads.
 
 use std::io::{self, Read};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread::JoinHandle;
 
-/// Bytes in one buffer.
+/// Bytes read into one buffer at a time.
 pub const CHUNK: usize = 256 * 1024;
 /// Buffers going round: filled ones waiting for the parser, and the one it reads.
 pub const CHUNKS: usize = 4;
 
 enum Piece {
-    Bytes(Vec<u8>),
+    /// A buffer and how many of its bytes were read (the rest is room, kept so that
+    /// the buffer is not cleared each time round).
+    Bytes(Vec<u8>, usize),
     /// The reader underneath failed: nothing follows.
     Failed(io::Error),
 }
@@ -28,6 +32,8 @@ pub struct ReadAhead {
     /// Buffers read out, going back to be filled.
     empty: Option<SyncSender<Vec<u8>>>,
     current: Vec<u8>,
+    /// The bytes of `current` read, and those handed out.
+    len: usize,
     at: usize,
     thread: Option<JoinHandle<()>>,
 }
@@ -61,6 +67,7 @@ impl ReadAhead {
                 filled: Some(filled),
                 empty: Some(empty),
                 current: Vec::new(),
+                len: 0,
                 at: 0,
                 thread: Some(thread),
             }),
@@ -77,18 +84,25 @@ impl ReadAhead {
 }
 
 /// The thread's work: fills each empty buffer from `inner` and sends it on, until the end
-/// of `inner`, its error, or the parser's hanging up.
+/// of `inner`, its error, or the parser's hanging up. A buffer is sent up to its last
+/// newline; the part line after it goes first into the next buffer.
 fn fill(
     mut inner: Box<dyn Read + Send>,
     to_fill: &Receiver<Vec<u8>>,
     to_parser: &SyncSender<Piece>,
 ) {
+    let mut part: Vec<u8> = Vec::new();
     while let Ok(mut buf) = to_fill.recv() {
-        buf.resize(CHUNK, 0);
-        let mut n = 0;
+        let from = part.len();
+        if buf.len() < from + CHUNK {
+            buf.resize(from + CHUNK, 0);
+        }
+        buf[..from].copy_from_slice(&part);
+        part.clear();
+        let mut n = from;
         let mut failed = None;
         // A buffer goes on full (fewer hand-overs), or at the end, or before an error.
-        while n < CHUNK {
+        while n < buf.len() {
             match inner.read(&mut buf[n..]) {
                 Ok(0) => break,
                 Ok(k) => n += k,
@@ -99,9 +113,14 @@ fn fill(
                 }
             }
         }
-        buf.truncate(n);
-        let end = n < CHUNK;
-        if n > 0 && to_parser.send(Piece::Bytes(buf)).is_err() {
+        let end = n < buf.len();
+        if !end {
+            if let Some(k) = memchr::memrchr(b'\n', &buf[from..n]) {
+                part.extend_from_slice(&buf[from + k + 1..n]);
+                n = from + k + 1;
+            }
+        }
+        if n > 0 && to_parser.send(Piece::Bytes(buf, n)).is_err() {
             return;
         }
         if let Some(e) = failed {
@@ -114,36 +133,51 @@ fn fill(
     }
 }
 
+impl ReadAhead {
+    /// The next filled buffer and how many of its bytes were read (`None` at the end),
+    /// taking back `spent` to be filled again. An error comes after every buffer before
+    /// it, and ends the stream.
+    pub fn next_buffer(&mut self, spent: Vec<u8>) -> io::Result<Option<(Vec<u8>, usize)>> {
+        self.give_back(spent);
+        let Some(filled) = &self.filled else {
+            return Ok(None);
+        };
+        match filled.recv() {
+            Ok(Piece::Bytes(b, n)) => Ok(Some((b, n))),
+            Ok(Piece::Failed(e)) => {
+                self.filled = None;
+                Err(e)
+            }
+            // The thread hung up: the reader underneath ended.
+            Err(_) => {
+                self.filled = None;
+                Ok(None)
+            }
+        }
+    }
+
+    /// Hands a buffer back to be filled (dropped when there is no room or no thread).
+    pub fn give_back(&mut self, spent: Vec<u8>) {
+        if let Some(empty) = &self.empty {
+            let _ = empty.try_send(spent);
+        }
+    }
+}
+
 impl Read for ReadAhead {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
         if out.is_empty() {
             return Ok(0);
         }
-        while self.at == self.current.len() {
-            let Some(filled) = &self.filled else {
-                return Ok(0);
-            };
-            let piece = filled.recv();
+        while self.at == self.len {
             let spent = std::mem::take(&mut self.current);
-            if let Some(empty) = &self.empty {
-                // The thread may be gone (at the end): the buffer is simply dropped.
-                let _ = empty.send(spent);
-            }
-            self.at = 0;
-            match piece {
-                Ok(Piece::Bytes(b)) => self.current = b,
-                Ok(Piece::Failed(e)) => {
-                    self.filled = None;
-                    return Err(e);
-                }
-                // The thread hung up: the reader underneath ended.
-                Err(_) => {
-                    self.filled = None;
-                    return Ok(0);
-                }
+            (self.at, self.len) = (0, 0);
+            match self.next_buffer(spent)? {
+                Some((b, n)) => (self.current, self.len) = (b, n),
+                None => return Ok(0),
             }
         }
-        let n = out.len().min(self.current.len() - self.at);
+        let n = out.len().min(self.len - self.at);
         out[..n].copy_from_slice(&self.current[self.at..self.at + n]);
         self.at += n;
         Ok(n)
@@ -234,6 +268,27 @@ mod tests {
         assert_eq!(err, Some(io::ErrorKind::InvalidData));
         // and the end after it
         assert_eq!(r.read(&mut [0u8; 8]).unwrap(), 0);
+    }
+
+    #[test]
+    fn buffers_end_at_line_ends_and_part_lines_move_on() {
+        let line = b"0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwx\n";
+        let data: Vec<u8> = line.repeat(3 * CHUNK / line.len() + 5);
+        let mut r = ahead(&data, 50_000, None);
+        let (mut all, mut spent, mut buffers) = (Vec::new(), Vec::new(), 0);
+        while let Some((b, n)) = r.next_buffer(spent).unwrap() {
+            assert!(b[..n].ends_with(b"\n"), "buffer {buffers} ends mid-line");
+            all.extend_from_slice(&b[..n]);
+            spent = b;
+            buffers += 1;
+        }
+        assert!(buffers > 3);
+        assert!(all == data, "the bytes differ");
+        // a line longer than a buffer comes in pieces, all of it
+        let long = [vec![b'x'; CHUNK * 2 + 7], b"\nshort\n".to_vec()].concat();
+        let (got, err) = read_all(&mut ahead(&long, 100_000, None), 4096);
+        assert_eq!(err, None);
+        assert!(got == long);
     }
 
     #[test]

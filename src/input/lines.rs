@@ -6,6 +6,9 @@
 
 use std::io::{self, Read};
 
+use super::ahead::ReadAhead;
+use super::Tape;
+
 /// One line as read: its bytes (without the newline) and whether it was cut.
 pub struct RawLine<'a> {
     pub bytes: &'a [u8],
@@ -25,6 +28,8 @@ pub struct LineReader<R> {
     skipping: bool,
     /// A read error held back until the lines before it are handed out.
     pending_error: Option<io::Error>,
+    /// The rest of `inner`, read on a thread of its own: its buffers are taken whole.
+    ahead: Option<ReadAhead>,
 }
 
 impl<R: Read> LineReader<R> {
@@ -38,6 +43,7 @@ impl<R: Read> LineReader<R> {
             max_line: max_line.max(1),
             skipping: false,
             pending_error: None,
+            ahead: None,
         }
     }
 
@@ -114,6 +120,9 @@ impl<R: Read> LineReader<R> {
     }
 
     fn refill(&mut self) -> io::Result<()> {
+        if self.ahead.is_some() {
+            return self.refill_ahead();
+        }
         // Move the unread tail to the front, grow if a long line needs room.
         if self.start > 0 {
             self.buf.copy_within(self.start..self.end, 0);
@@ -144,6 +153,68 @@ impl<R: Read> LineReader<R> {
                     }
                     return Err(e);
                 }
+            }
+        }
+    }
+}
+
+impl<R> LineReader<R> {
+    /// The next buffer from the thread reading ahead. A buffer ends at a line's end
+    /// (where it holds one): when every line before it was handed out, it becomes this
+    /// reader's buffer as it is; a part line still waiting has the new bytes put after it.
+    fn refill_ahead(&mut self) -> io::Result<()> {
+        let Some(ahead) = self.ahead.as_mut() else {
+            return Ok(());
+        };
+        let drained = self.start == self.end;
+        let spent = if drained {
+            (self.start, self.end) = (0, 0);
+            std::mem::take(&mut self.buf)
+        } else {
+            Vec::new()
+        };
+        match ahead.next_buffer(spent) {
+            Ok(Some((next, n))) if drained => {
+                self.end = n;
+                self.buf = next;
+            }
+            Ok(Some((next, n))) => {
+                self.buf.truncate(self.end);
+                self.buf.drain(..self.start);
+                self.buf.extend_from_slice(&next[..n]);
+                (self.start, self.end) = (0, self.buf.len());
+                ahead.give_back(next);
+            }
+            Ok(None) => self.eof = true,
+            Err(e) => {
+                // Hand out what is buffered first; the error comes after.
+                self.eof = true;
+                if self.start < self.end {
+                    self.pending_error = Some(e);
+                } else {
+                    return Err(e);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl LineReader<Tape> {
+    /// Reads the rest of the tape on a thread of its own ([`ReadAhead`]), once it stopped
+    /// recording: false when it cannot (still recording, or no thread to be had).
+    pub fn read_ahead(&mut self) -> bool {
+        let Some(rest) = self.inner.take_rest() else {
+            return false;
+        };
+        match ReadAhead::start(rest) {
+            Ok(ahead) => {
+                self.ahead = Some(ahead);
+                true
+            }
+            Err((_, rest)) => {
+                self.inner.put_back(rest);
+                false
             }
         }
     }
@@ -231,5 +302,82 @@ mod tests {
         assert_eq!(r.next_line().unwrap().unwrap().bytes, b"one");
         assert_eq!(r.next_line().unwrap().unwrap().bytes, b"tw");
         assert!(r.next_line().is_err());
+    }
+
+    /// Every line, flag and error as read inline, through a [`Tape`] read ahead after
+    /// `peek` lines: `data` fed `step` bytes a read, then an error if `fail`.
+    fn both_ways(data: &[u8], max: usize, step: usize, peek: usize, fail: bool) {
+        struct Feed {
+            data: Vec<u8>,
+            step: usize,
+            fail: bool,
+        }
+        impl Read for Feed {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                if self.data.is_empty() {
+                    return match self.fail {
+                        true => Err(io::Error::new(io::ErrorKind::InvalidData, "corrupt")),
+                        false => Ok(0),
+                    };
+                }
+                let n = self.step.min(buf.len()).min(self.data.len());
+                buf[..n].copy_from_slice(&self.data[..n]);
+                self.data.drain(..n);
+                Ok(n)
+            }
+        }
+        let read = |ahead: bool| {
+            let feed = Feed {
+                data: data.to_vec(),
+                step,
+                fail,
+            };
+            let mut r = LineReader::new(Tape::plain(Box::new(feed)), max);
+            let mut out = Vec::new();
+            loop {
+                if ahead && out.len() == peek {
+                    assert!(r.read_ahead());
+                }
+                match r.next_line() {
+                    Ok(Some(l)) => out.push(Ok((l.bytes.to_vec(), l.cut))),
+                    Ok(None) => break,
+                    Err(e) => {
+                        out.push(Err(e.kind()));
+                        break;
+                    }
+                }
+            }
+            out
+        };
+        let (inline, ahead) = (read(false), read(true));
+        assert!(
+            inline == ahead,
+            "{} lines inline, {} ahead",
+            inline.len(),
+            ahead.len()
+        );
+    }
+
+    #[test]
+    fn read_ahead_gives_the_lines_read_inline() {
+        let mut data = Vec::new();
+        for i in 0..60_000u32 {
+            let n = (i * 7919 % 97) as usize;
+            data.extend(std::iter::repeat_n(b'a' + (i % 26) as u8, n));
+            data.extend_from_slice(if i % 5 == 0 { b"\r\n" } else { b"\n" });
+            if i % 20_000 == 7 {
+                data.extend(std::iter::repeat_n(b'L', 600_000));
+                data.push(b'\n');
+            }
+        }
+        data.extend_from_slice(b"last, without newline");
+        for (max, step, peek, fail) in [
+            (1 << 20, 1 << 20, 0, false),
+            (1 << 20, 70_001, 3, true),
+            (4096, 300_000, 100, false),
+            (50, 8192, 1, true),
+        ] {
+            both_ways(&data, max, step, peek, fail);
+        }
     }
 }

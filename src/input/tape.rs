@@ -4,8 +4,6 @@
 
 use std::io::{self, Cursor, Read};
 
-use super::ahead::ReadAhead;
-
 /// Records the bytes read through it, up to a limit.
 pub struct Tape {
     inner: Box<dyn Read + Send>,
@@ -46,23 +44,18 @@ impl Tape {
         self.recorded = None;
     }
 
-    /// Reads the rest on a thread of its own ([`ReadAhead`]), once recording stopped:
-    /// false when it cannot (still recording, or no thread to be had).
-    pub fn read_ahead(&mut self) -> bool {
+    /// The reader underneath, taken out to be read elsewhere (a [`ReadAhead`](super::ahead::ReadAhead)), once
+    /// recording stopped; this tape then reads nothing. `None` while recording.
+    pub fn take_rest(&mut self) -> Option<Box<dyn Read + Send>> {
         if self.recorded.is_some() {
-            return false;
+            return None;
         }
-        let inner = std::mem::replace(&mut self.inner, Box::new(io::empty()));
-        match ReadAhead::start(inner) {
-            Ok(ahead) => {
-                self.inner = Box::new(ahead);
-                true
-            }
-            Err((_, inner)) => {
-                self.inner = inner;
-                false
-            }
-        }
+        Some(std::mem::replace(&mut self.inner, Box::new(io::empty())))
+    }
+
+    /// Puts back the reader [`Tape::take_rest`] took.
+    pub fn put_back(&mut self, inner: Box<dyn Read + Send>) {
+        self.inner = inner;
     }
 
     /// The whole stream from its first byte: the copy, then the rest (`rest: false`: the
