@@ -9,9 +9,7 @@ use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, OnceLock};
 
 use crate::event::Nanos;
-use crate::format::{
-    check_samples, load, DefKind, Header, LineAt, LineView, Origin, Registry, MAX_JSON_DEPTH,
-};
+use crate::format::{check_samples, load, DefKind, Header, LineAt, LineView, Origin, Registry};
 use crate::impact::Thresholds;
 use crate::input::{count_lines, open, Compression, Input, InputKind, LineReader};
 use crate::render::{is_hostile, json, markdown, text};
@@ -268,19 +266,8 @@ pub fn definition(data: &[u8]) {
 /// as many lines as its newlines say; no rendering lets a control character through.
 pub fn pipeline(data: &[u8]) {
     let opts = ScanOptions {
-        registry: registry().clone(),
-        forced_format: None,
         max_line: 1024,
-        max_depth: MAX_JSON_DEPTH,
-        reorder_window: 60_000_000_000,
-        reorder_max: 10_000,
-        batch: crate::scan::BATCH,
-        client_budget: crate::impact::ClientBudget::new(crate::impact::CLIENT_SET_BUDGET),
-        run_table: Default::default(),
-        since: None,
-        until: None,
-        forward_requests: false,
-        rejects: None,
+        ..ScanOptions::with_defaults(registry().clone())
     };
     let p = prepare(input(data), 0, &opts, Arc::new(AtomicU64::new(0)));
     let clock = ClockSettings {

@@ -209,6 +209,28 @@ pub struct ScanOptions {
     pub rejects: Option<RejectsOut>,
 }
 
+impl ScanOptions {
+    /// The options of a plain run over `registry`: every limit at its default, no
+    /// time bounds, requests folded, no rejects file.
+    pub fn with_defaults(registry: Arc<crate::format::Registry>) -> Self {
+        ScanOptions {
+            registry,
+            forced_format: None,
+            max_line: crate::input::DEFAULT_MAX_LINE,
+            max_depth: crate::format::MAX_JSON_DEPTH,
+            reorder_window: 60_000_000_000,
+            reorder_max: 10_000,
+            batch: BATCH,
+            client_budget: crate::impact::ClientBudget::new(crate::impact::CLIENT_SET_BUDGET),
+            run_table: Default::default(),
+            since: None,
+            until: None,
+            forward_requests: false,
+            rejects: None,
+        }
+    }
+}
+
 /// Opens a source and detects its format from its first lines. A source that is a
 /// document or a journal export is framed into records here, and detected on those.
 pub fn prepare(input: Input, id: u32, opts: &ScanOptions, progress: Arc<AtomicU64>) -> Prepared {
@@ -1181,19 +1203,8 @@ mod stream_tests {
 
     fn prepared(name: &str, data: &[u8]) -> Prepared {
         let opts = ScanOptions {
-            registry: Arc::new(crate::format::Registry::builtin().unwrap()),
-            forced_format: None,
             max_line: 1024,
-            max_depth: crate::format::MAX_JSON_DEPTH,
-            reorder_window: 60_000_000_000,
-            reorder_max: 10_000,
-            batch: BATCH,
-            client_budget: crate::impact::ClientBudget::new(crate::impact::CLIENT_SET_BUDGET),
-            run_table: Default::default(),
-            since: None,
-            until: None,
-            forward_requests: false,
-            rejects: None,
+            ..ScanOptions::with_defaults(Arc::new(crate::format::Registry::builtin().unwrap()))
         };
         let input = Input {
             name: name.into(),

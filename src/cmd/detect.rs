@@ -14,19 +14,9 @@ use crate::scan::{prepare, ScanOptions};
 pub fn run(args: DetectArgs) -> anyhow::Result<Exit> {
     let registry = Arc::new(crate::load_registry(args.parsers.as_deref())?);
     let opts = ScanOptions {
-        registry: registry.clone(),
-        forced_format: None,
-        max_line: crate::input::DEFAULT_MAX_LINE,
-        max_depth: crate::format::MAX_JSON_DEPTH,
         reorder_window: 0,
         reorder_max: 1,
-        batch: crate::scan::BATCH,
-        client_budget: crate::impact::ClientBudget::new(crate::impact::CLIENT_SET_BUDGET),
-        run_table: Default::default(),
-        since: None,
-        until: None,
-        forward_requests: false,
-        rejects: None,
+        ..ScanOptions::with_defaults(registry.clone())
     };
     let inputs = if args.inputs.is_empty() {
         vec!["-".to_string()]
