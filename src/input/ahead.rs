@@ -25,25 +25,19 @@ enum Piece {
     Failed(io::Error),
 }
 
-/// A reader whose bytes are read on another thread.
+/// A reader's bytes, read on another thread and handed over a buffer at a time.
 pub struct ReadAhead {
     /// Filled buffers, in order; the thread hangs up at the end.
     filled: Option<Receiver<Piece>>,
     /// Buffers read out, going back to be filled.
     empty: Option<SyncSender<Vec<u8>>>,
-    current: Vec<u8>,
-    /// The bytes of `current` read, and those handed out.
-    len: usize,
-    at: usize,
     thread: Option<JoinHandle<()>>,
 }
 
 impl ReadAhead {
     /// Starts reading `inner` on a thread; `Err` (with `inner` back) when no thread can
     /// be started, and the caller reads it itself.
-    pub fn start(
-        mut inner: Box<dyn Read + Send>,
-    ) -> Result<Self, (io::Error, Box<dyn Read + Send>)> {
+    pub fn start(inner: Box<dyn Read + Send>) -> Result<Self, (io::Error, Box<dyn Read + Send>)> {
         let (to_parser, filled) = sync_channel::<Piece>(CHUNKS);
         let (empty, to_fill) = sync_channel::<Vec<u8>>(CHUNKS);
         for _ in 0..CHUNKS {
@@ -51,8 +45,7 @@ impl ReadAhead {
             let _ = empty.send(Vec::new());
         }
         // The reader goes to the thread through a slot it can be taken back from.
-        let slot = std::sync::Arc::new(std::sync::Mutex::new(None::<Box<dyn Read + Send>>));
-        *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(inner);
+        let slot = std::sync::Arc::new(std::sync::Mutex::new(Some(inner)));
         let theirs = slot.clone();
         let spawned = std::thread::Builder::new()
             .name("coroner-read-ahead".into())
@@ -66,13 +59,10 @@ impl ReadAhead {
             Ok(thread) => Ok(ReadAhead {
                 filled: Some(filled),
                 empty: Some(empty),
-                current: Vec::new(),
-                len: 0,
-                at: 0,
                 thread: Some(thread),
             }),
             Err(e) => {
-                inner = slot
+                let inner = slot
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
                     .take()
@@ -164,26 +154,6 @@ impl ReadAhead {
     }
 }
 
-impl Read for ReadAhead {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        if out.is_empty() {
-            return Ok(0);
-        }
-        while self.at == self.len {
-            let spent = std::mem::take(&mut self.current);
-            (self.at, self.len) = (0, 0);
-            match self.next_buffer(spent)? {
-                Some((b, n)) => (self.current, self.len) = (b, n),
-                None => return Ok(0),
-            }
-        }
-        let n = out.len().min(self.len - self.at);
-        out[..n].copy_from_slice(&self.current[self.at..self.at + n]);
-        self.at += n;
-        Ok(n)
-    }
-}
-
 impl Drop for ReadAhead {
     /// Hangs up, so that the thread stops at its next hand-over, and waits for it: the
     /// reader underneath (a file, a pipe) is closed when this is.
@@ -229,13 +199,16 @@ mod tests {
         }
     }
 
-    fn read_all(r: &mut impl Read, step: usize) -> (Vec<u8>, Option<io::ErrorKind>) {
-        let mut out = Vec::new();
-        let mut buf = vec![0u8; step];
+    /// Every byte `r` hands over, and the error it ends with, if any.
+    fn read_all(r: &mut ReadAhead) -> (Vec<u8>, Option<io::ErrorKind>) {
+        let (mut out, mut spent) = (Vec::new(), Vec::new());
         loop {
-            match r.read(&mut buf) {
-                Ok(0) => return (out, None),
-                Ok(n) => out.extend_from_slice(&buf[..n]),
+            match r.next_buffer(spent) {
+                Ok(Some((b, n))) => {
+                    out.extend_from_slice(&b[..n]);
+                    spent = b;
+                }
+                Ok(None) => return (out, None),
                 Err(e) => return (out, Some(e.kind())),
             }
         }
@@ -254,7 +227,7 @@ mod tests {
     #[test]
     fn gives_every_byte_in_order_across_many_buffers() {
         let data: Vec<u8> = (0..CHUNK * 3 + 1234).map(|i| (i % 251) as u8).collect();
-        let (got, err) = read_all(&mut ahead(&data, 100_000, None), 70_000);
+        let (got, err) = read_all(&mut ahead(&data, 100_000, None));
         assert_eq!(err, None);
         assert!(got == data, "the bytes differ");
     }
@@ -263,11 +236,11 @@ mod tests {
     fn an_error_comes_after_every_byte_before_it() {
         let data = vec![7u8; CHUNK + 10];
         let mut r = ahead(&data, 4096, Some(io::ErrorKind::InvalidData));
-        let (got, err) = read_all(&mut r, 1000);
+        let (got, err) = read_all(&mut r);
         assert_eq!(got.len(), data.len());
         assert_eq!(err, Some(io::ErrorKind::InvalidData));
         // and the end after it
-        assert_eq!(r.read(&mut [0u8; 8]).unwrap(), 0);
+        assert!(r.next_buffer(Vec::new()).unwrap().is_none());
     }
 
     #[test]
@@ -286,14 +259,14 @@ mod tests {
         assert!(all == data, "the bytes differ");
         // a line longer than a buffer comes in pieces, all of it
         let long = [vec![b'x'; CHUNK * 2 + 7], b"\nshort\n".to_vec()].concat();
-        let (got, err) = read_all(&mut ahead(&long, 100_000, None), 4096);
+        let (got, err) = read_all(&mut ahead(&long, 100_000, None));
         assert_eq!(err, None);
         assert!(got == long);
     }
 
     #[test]
     fn an_empty_reader_ends_at_once() {
-        let (got, err) = read_all(&mut ahead(b"", 1, None), 10);
+        let (got, err) = read_all(&mut ahead(b"", 1, None));
         assert!(got.is_empty());
         assert_eq!(err, None);
     }
@@ -302,8 +275,7 @@ mod tests {
     fn dropping_it_half_read_stops_the_thread() {
         let data = vec![1u8; CHUNK * (CHUNKS + 4)];
         let mut r = ahead(&data, CHUNK, None);
-        let mut buf = [0u8; 10];
-        r.read_exact(&mut buf).unwrap();
+        assert!(r.next_buffer(Vec::new()).unwrap().is_some());
         drop(r); // joins the thread: the test would hang if it did not stop
     }
 
@@ -313,12 +285,11 @@ mod tests {
         fn reads_as_the_reader_underneath(
             len in 0usize..3 * CHUNK,
             step in 1usize..70_000,
-            out in 1usize..70_000,
             fail in proptest::bool::ANY,
         ) {
             let data: Vec<u8> = (0..len).map(|i| (i * 7 % 256) as u8).collect();
             let fail = fail.then_some(io::ErrorKind::UnexpectedEof);
-            let (got, err) = read_all(&mut ahead(&data, step, fail), out);
+            let (got, err) = read_all(&mut ahead(&data, step, fail));
             prop_assert!(got == data);
             prop_assert_eq!(err, fail);
         }
