@@ -1109,7 +1109,7 @@ pub fn streams<T>(prepared: Vec<(Prepared, T)>, cores: usize) -> Vec<Vec<(Prepar
         .collect()
 }
 
-/// Which of `streams` decode on a thread of their own ([`Tape::read_ahead`]): with
+/// Which of `streams` decode on a thread of their own ([`LineReader::read_ahead`]): with
 /// `spare` cores beyond one a stream, the largest compressed streams, one a core. (A
 /// plain file's reading costs little; a gzip stream's decoding is a third of its time.)
 pub fn read_ahead_plan<T>(streams: &[Vec<(Prepared, T)>], spare: usize) -> Vec<bool> {

@@ -201,7 +201,7 @@ impl<R> LineReader<R> {
 }
 
 impl LineReader<Tape> {
-    /// Reads the rest of the tape on a thread of its own ([`ReadAhead`]), once it stopped
+    /// Reads the rest of the tape on a thread of its own (`input::ahead`), once it stopped
     /// recording: false when it cannot (still recording, or no thread to be had).
     pub fn read_ahead(&mut self) -> bool {
         let Some(rest) = self.inner.take_rest() else {

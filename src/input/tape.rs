@@ -44,8 +44,9 @@ impl Tape {
         self.recorded = None;
     }
 
-    /// The reader underneath, taken out to be read elsewhere (a [`ReadAhead`](super::ahead::ReadAhead)), once
-    /// recording stopped; this tape then reads nothing. `None` while recording.
+    /// The reader underneath, taken out to be read elsewhere (by a
+    /// read-ahead thread, `input::ahead`) once recording stopped; this tape then
+    /// reads nothing. `None` while recording.
     pub fn take_rest(&mut self) -> Option<Box<dyn Read + Send>> {
         if self.recorded.is_some() {
             return None;
