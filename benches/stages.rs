@@ -161,9 +161,9 @@ fn merge(c: &mut Criterion) {
                 },
                 |mut streams| {
                     let mut n = 0usize;
-                    kway::<()>(
+                    kway::<_, ()>(
                         streams.len(),
-                        |i| streams[i].next(),
+                        |i| streams[i].next().map(Vec::into_iter),
                         |_| {
                             n += 1;
                             Ok(())

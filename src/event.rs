@@ -69,7 +69,7 @@ impl TimeFlags {
     pub const LEAP_SECOND: TimeFlags = TimeFlags(128);
     pub const TIME_INHERITED: TimeFlags = TimeFlags(256);
 
-    const NAMES: [(TimeFlags, &'static str); 9] = [
+    pub(crate) const NAMES: [(TimeFlags, &'static str); 9] = [
         (Self::YEAR_INFERRED, "year_inferred"),
         (Self::ZONE_ASSUMED, "zone_assumed"),
         (Self::SKEW_APPLIED, "skew_applied"),

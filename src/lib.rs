@@ -159,6 +159,23 @@ pub fn load_registry(parsers: Option<&std::path::Path>) -> Result<Registry> {
     Ok(reg)
 }
 
+/// Where the merged events go.
+pub enum Output<'a, E> {
+    /// Each event, in time order.
+    Events(&'a mut dyn FnMut(Event) -> Result<(), E>),
+    /// Each event as text `render` wrote on its source's thread (nothing, for an event
+    /// it leaves out), in time order. The text is made where the event was built, while
+    /// it is still in that core's cache, and the event is freed by the thread that
+    /// allocated it.
+    Lines {
+        render: Render,
+        sink: &'a mut dyn FnMut(&[u8]) -> Result<(), E>,
+    },
+}
+
+/// Writes an event (or nothing) at the end of a buffer, with a writer kept per source.
+pub type Render = fn(&mut render::ndjson::EventWriter, &Event, &mut Vec<u8>);
+
 /// Runs the pipeline over the configured inputs; every event, in time order, goes to
 /// `sink` (requests only when `forward_requests`). A sink error (a closed stdout) stops
 /// the reading quietly and is handed back.
@@ -166,6 +183,15 @@ pub fn read<E: Send>(
     cfg: &Config,
     forward_requests: bool,
     mut sink: impl FnMut(Event) -> Result<(), E>,
+) -> Result<(Run, Result<(), E>)> {
+    read_to(cfg, forward_requests, Output::Events(&mut sink))
+}
+
+/// [`read`], with the events going to `output`.
+pub fn read_to<E: Send>(
+    cfg: &Config,
+    forward_requests: bool,
+    output: Output<'_, E>,
 ) -> Result<(Run, Result<(), E>)> {
     let registry = Arc::new(load_registry(cfg.parsers.as_deref())?);
     let forced_format = match &cfg.log_format {
@@ -227,7 +253,8 @@ pub fn read<E: Send>(
             run_table: Default::default(),
             ..opts
         };
-        let first = pass(cfg, files, quiet, &|_| None, |_| Ok::<(), E>(()))?;
+        let mut nothing = |_| Ok::<(), E>(());
+        let first = pass(cfg, files, quiet, &|_| None, Output::Events(&mut nothing))?;
         let mut c = clocks::estimate(&first.sources, None);
         c.decide(cfg);
         Some(c)
@@ -237,7 +264,7 @@ pub fn read<E: Send>(
 
     // 2–7. the read
     let applied = |name: &str| estimated.as_ref().and_then(|c| c.applied_to(name));
-    let read = pass(cfg, inputs, opts, &applied, &mut sink)?;
+    let read = pass(cfg, inputs, opts, &applied, output)?;
     run.sources = read.sources;
     run.buckets = read.buckets;
 
@@ -289,13 +316,13 @@ struct Pass<E> {
 
 /// Reads `inputs` once: opens, decodes and detects them all, sets each source's clock
 /// (`auto_skew`: the skew `--auto-skew` applies to a source, unless `--skew` names it),
-/// then parses and orders each source on its own thread and merges them into `sink`.
+/// then parses and orders each source on its own thread and merges them into `output`.
 fn pass<E: Send>(
     cfg: &Config,
     inputs: Vec<Input>,
     opts: ScanOptions,
     auto_skew: &dyn Fn(&str) -> Option<Nanos>,
-    mut sink: impl FnMut(Event) -> Result<(), E>,
+    output: Output<'_, E>,
 ) -> Result<Pass<E>> {
     let opts = Arc::new(opts);
     let progress = progress::Progress::start(cfg.progress, inputs.iter().map(|i| i.size).sum());
@@ -358,27 +385,27 @@ fn pass<E: Send>(
     // a stream ahead of its parsing.
     let busy = streams.len() + usize::from(opts.forward_requests);
     let ahead = scan::read_ahead_plan(&streams, cores.saturating_sub(busy));
-    let mut receivers = Vec::new();
-    let mut handles = Vec::new();
     let in_flight = (CHANNEL_BATCHES / streams.len().max(1)).clamp(1, 4);
-    for (files, read_ahead) in streams.into_iter().zip(ahead) {
-        let (tx, rx) = tokio::sync::mpsc::channel::<Vec<Event>>(in_flight);
-        let opts = opts.clone();
-        let ids: Vec<u32> = files.iter().map(|(p, _)| p.id).collect();
-        handles.push((
-            ids,
-            rt.spawn_blocking(move || {
-                scan::scan_stream(files, &opts, read_ahead, |batch| {
-                    tx.blocking_send(batch).is_ok()
-                })
-            }),
-        ));
-        receivers.push(rx);
-    }
-
-    // 6–7. merge across streams into the sink, on this thread
-    let sunk = merge::kway(receivers.len(), |i| receivers[i].blocking_recv(), &mut sink);
-    drop(receivers);
+    let streams: Vec<_> = streams.into_iter().zip(ahead).collect();
+    // 6–7. merge across streams into the output, on this thread
+    let (handles, sunk) = match output {
+        Output::Events(sink) => {
+            let (mut rx, handles) = spawn_streams(&rt, &opts, streams, in_flight, || |b| b);
+            let n = rx.len();
+            let sunk = merge::kway(n, |i| rx[i].blocking_recv().map(Vec::into_iter), sink);
+            (handles, sunk)
+        }
+        Output::Lines { render, sink } => {
+            let lines = move || {
+                let mut writer = render::ndjson::EventWriter::default();
+                move |batch| lines_of(batch, render, &mut writer)
+            };
+            let (mut rx, handles) = spawn_streams(&rt, &opts, streams, in_flight, lines);
+            let n = rx.len();
+            let cursor = |i: usize| rx[i].blocking_recv().map(merge::LinesCursor::from);
+            (handles, merge::kway(n, cursor, sink))
+        }
+    };
 
     let mut sources = Vec::new();
     let mut rests = Vec::new();
@@ -405,6 +432,62 @@ fn pass<E: Send>(
     out.sources = sources.into_iter().map(|(_, s)| s).collect();
     progress.finish();
     Ok(out)
+}
+
+/// A stream's reading, on a thread of its own: its results, and the files it read.
+type StreamTask = (
+    Vec<u32>,
+    tokio::task::JoinHandle<(Vec<SourceStats>, impact::Buckets)>,
+);
+
+/// Starts each stream's reading on a blocking thread; each sends its ordered batches,
+/// packed by a `pack` of its own (made by `packer`), to a channel of its own.
+fn spawn_streams<B: Send + 'static, P: FnMut(Vec<Event>) -> B + Send + 'static>(
+    rt: &tokio::runtime::Runtime,
+    opts: &Arc<ScanOptions>,
+    streams: Vec<(Vec<(scan::Prepared, ClockSettings)>, bool)>,
+    in_flight: usize,
+    packer: impl Fn() -> P,
+) -> (Vec<tokio::sync::mpsc::Receiver<B>>, Vec<StreamTask>) {
+    let mut receivers = Vec::new();
+    let mut handles = Vec::new();
+    for (files, read_ahead) in streams {
+        let (tx, rx) = tokio::sync::mpsc::channel::<B>(in_flight);
+        let opts = opts.clone();
+        let ids: Vec<u32> = files.iter().map(|(p, _)| p.id).collect();
+        let mut pack = packer();
+        handles.push((
+            ids,
+            rt.spawn_blocking(move || {
+                scan::scan_stream(files, &opts, read_ahead, |batch| {
+                    tx.blocking_send(pack(batch)).is_ok()
+                })
+            }),
+        ));
+        receivers.push(rx);
+    }
+    (receivers, handles)
+}
+
+/// A batch of events as `render` writes them, each line's end with its event's key.
+/// The events are freed here, on the thread that built them.
+fn lines_of(
+    batch: Vec<Event>,
+    render: Render,
+    writer: &mut render::ndjson::EventWriter,
+) -> merge::Lines {
+    let mut out = merge::Lines {
+        ends: Vec::with_capacity(batch.len()),
+        bytes: Vec::with_capacity(batch.len() * 1024),
+    };
+    // An event left out keeps its place, empty: a late event is merged where it would
+    // be in the whole stream (`--notable` is the whole stream, filtered).
+    for ev in &batch {
+        render(writer, ev, &mut out.bytes);
+        out.ends
+            .push(((ev.ts, ev.source_id, ev.line), out.bytes.len()));
+    }
+    out
 }
 
 /// What a source's reading has to tell the user.

@@ -14,7 +14,7 @@ use crate::event::{Event, Nanos, TimeFlags};
 struct ByTime(Event);
 
 impl ByTime {
-    fn key(&self) -> (Nanos, u32, u64) {
+    fn key(&self) -> Key {
         (self.0.ts, self.0.source_id, self.0.line)
     }
 }
@@ -99,40 +99,100 @@ impl Reorder {
     }
 }
 
+/// An event's place in the merged stream: (time, source, line).
+pub type Key = (Nanos, u32, u64);
+
+/// A batch being read by the merge: the key of its next item, and the item.
+pub trait Cursor {
+    type Item<'a>
+    where
+        Self: 'a;
+    /// The next item's key, `None` when the batch is spent.
+    fn peek(&self) -> Option<Key>;
+    /// Takes the next item (there is one: [`Cursor::peek`] said so).
+    fn take(&mut self) -> Option<Self::Item<'_>>;
+}
+
+impl Cursor for std::vec::IntoIter<Event> {
+    type Item<'a> = Event;
+    fn peek(&self) -> Option<Key> {
+        self.as_slice().first().map(|e| (e.ts, e.source_id, e.line))
+    }
+    fn take(&mut self) -> Option<Event> {
+        self.next()
+    }
+}
+
+/// Events already written as lines, on their source's thread: each line's key and
+/// where it ends in `bytes`.
+#[derive(Default)]
+pub struct Lines {
+    pub ends: Vec<(Key, usize)>,
+    pub bytes: Vec<u8>,
+}
+
+/// [`Lines`] being read.
+pub struct LinesCursor {
+    lines: Lines,
+    next: usize,
+}
+
+impl From<Lines> for LinesCursor {
+    fn from(lines: Lines) -> Self {
+        LinesCursor { lines, next: 0 }
+    }
+}
+
+impl Cursor for LinesCursor {
+    type Item<'a> = &'a [u8];
+    fn peek(&self) -> Option<Key> {
+        self.lines.ends.get(self.next).map(|(k, _)| *k)
+    }
+    fn take(&mut self) -> Option<&[u8]> {
+        let (_, end) = *self.lines.ends.get(self.next)?;
+        let start = self.next.checked_sub(1).map_or(0, |p| self.lines.ends[p].1);
+        self.next += 1;
+        self.lines.bytes.get(start..end)
+    }
+}
+
 /// Merges per-source streams (each a sequence of batches) into one, by (time, source,
 /// line). `next_batch(i)` returns source `i`'s next batch, or `None` at its end.
-/// `sink` gets every event once; its error stops the merge.
-pub fn kway<E>(
+/// `sink` gets every item once; its error stops the merge.
+pub fn kway<C: Cursor, E>(
     sources: usize,
-    mut next_batch: impl FnMut(usize) -> Option<Vec<Event>>,
-    mut sink: impl FnMut(Event) -> Result<(), E>,
+    mut next_batch: impl FnMut(usize) -> Option<C>,
+    mut sink: impl FnMut(C::Item<'_>) -> Result<(), E>,
 ) -> Result<(), E> {
-    let mut cursors: Vec<std::vec::IntoIter<Event>> = Vec::with_capacity(sources);
+    let mut cursors: Vec<Option<C>> = (0..sources).map(|_| None).collect();
+    // The next key of each source still going, with the source.
     let mut heap = BinaryHeap::new();
     for i in 0..sources {
-        cursors.push(Vec::new().into_iter());
-        if let Some(ev) = advance(i, &mut cursors, &mut next_batch) {
-            heap.push(Reverse((ByTime(ev), i)));
+        if let Some(k) = advance(i, &mut cursors, &mut next_batch) {
+            heap.push(Reverse((k, i)));
         }
     }
-    while let Some(Reverse((ByTime(ev), i))) = heap.pop() {
-        sink(ev)?;
-        if let Some(next) = advance(i, &mut cursors, &mut next_batch) {
-            heap.push(Reverse((ByTime(next), i)));
+    while let Some(Reverse((_, i))) = heap.pop() {
+        if let Some(item) = cursors[i].as_mut().and_then(C::take) {
+            sink(item)?;
+        }
+        if let Some(k) = advance(i, &mut cursors, &mut next_batch) {
+            heap.push(Reverse((k, i)));
         }
     }
     Ok(())
 }
 
-fn advance(
+/// The key of source `i`'s next item, reading its next batch when one is spent.
+fn advance<C: Cursor>(
     i: usize,
-    cursors: &mut [std::vec::IntoIter<Event>],
-    next_batch: &mut impl FnMut(usize) -> Option<Vec<Event>>,
-) -> Option<Event> {
+    cursors: &mut [Option<C>],
+    next_batch: &mut impl FnMut(usize) -> Option<C>,
+) -> Option<Key> {
     loop {
-        if let Some(ev) = cursors[i].next() {
-            return Some(ev);
+        if let Some(k) = cursors[i].as_ref().and_then(C::peek) {
+            return Some(k);
         }
-        cursors[i] = next_batch(i)?.into_iter();
+        cursors[i] = Some(next_batch(i)?);
     }
 }

@@ -4,6 +4,7 @@
 pub mod chart;
 pub mod json;
 pub mod markdown;
+pub mod ndjson;
 pub mod text;
 
 use std::borrow::Cow;

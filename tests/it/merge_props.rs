@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use coroner::event::{Event, Severity, TimeFlags};
-use coroner::merge::{kway, Reorder};
+use coroner::merge::{kway, Lines, LinesCursor, Reorder};
 use proptest::prelude::*;
 
 fn ev(ts: i64, source: u32, line: u64) -> Event {
@@ -45,11 +45,56 @@ proptest! {
             s.chunks(batch).map(|c| c.to_vec()).collect::<Vec<_>>().into_iter()
         }).collect();
         let mut out = Vec::new();
-        kway(streams.len(), |i| batches[i].next(), |e| { out.push((e.ts, e.source_id, e.line)); Ok::<(), ()>(()) }).unwrap();
+        kway(streams.len(), |i| batches[i].next().map(Vec::into_iter), |e: Event| { out.push((e.ts, e.source_id, e.line)); Ok::<(), ()>(()) }).unwrap();
         prop_assert_eq!(out.len(), total);
         let mut sorted = out.clone();
         sorted.sort();
         prop_assert_eq!(out, sorted);
+    }
+
+    /// Lines written on the sources' threads merge as their events do, whatever their
+    /// order within a source (a late event) and whether they are empty (left out).
+    #[test]
+    fn lines_merge_as_their_events(
+        sources in prop::collection::vec(prop::collection::vec((0i64..50, any::<bool>()), 0..40), 1..6),
+        batch in 1usize..7,
+    ) {
+        let streams: Vec<Vec<(Event, bool)>> = sources.iter().enumerate().map(|(s, ts)| {
+            ts.iter().enumerate().map(|(i, (t, keep))| (ev(*t, s as u32, i as u64 + 1), *keep)).collect()
+        }).collect();
+        let mut by_events = Vec::new();
+        let mut batches: Vec<_> = streams.iter().map(|s| {
+            s.chunks(batch).map(|c| c.iter().map(|(e, _)| e.clone()).collect::<Vec<_>>()).collect::<Vec<_>>().into_iter()
+        }).collect();
+        kway(streams.len(), |i| batches[i].next().map(Vec::into_iter), |e: Event| {
+            by_events.push(format!("{} {} {}", e.ts, e.source_id, e.line));
+            Ok::<(), ()>(())
+        }).unwrap();
+        let kept: std::collections::HashSet<String> = streams.iter().flatten()
+            .filter(|(_, keep)| *keep)
+            .map(|(e, _)| format!("{} {} {}", e.ts, e.source_id, e.line))
+            .collect();
+        let mut lines: Vec<_> = streams.iter().map(|s| {
+            s.chunks(batch).map(|c| {
+                let mut l = Lines::default();
+                for (e, keep) in c {
+                    if *keep {
+                        l.bytes.extend_from_slice(format!("{} {} {}", e.ts, e.source_id, e.line).as_bytes());
+                    }
+                    l.ends.push(((e.ts, e.source_id, e.line), l.bytes.len()));
+                }
+                LinesCursor::from(l)
+            }).collect::<Vec<_>>().into_iter()
+        }).collect();
+        let mut by_lines = Vec::new();
+        kway(streams.len(), |i| lines[i].next(), |l: &[u8]| {
+            if !l.is_empty() {
+                by_lines.push(String::from_utf8(l.to_vec()).unwrap());
+            }
+            Ok::<(), ()>(())
+        }).unwrap();
+        let expected: Vec<String> = by_events.into_iter().filter(|k| kept.contains(k)).collect();
+        prop_assert_eq!(by_lines, expected);
     }
 
     #[test]
