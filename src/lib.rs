@@ -390,17 +390,19 @@ fn pass<E: Send>(
     // 6–7. merge across streams into the output, on this thread
     let (handles, sunk) = match output {
         Output::Events(sink) => {
-            let (mut rx, handles) = spawn_streams(&rt, &opts, streams, in_flight, || |b| b);
+            let (mut rx, handles) =
+                spawn_streams(&rt, &opts, streams, in_flight, || scan::AsEvents, |b| b);
             let n = rx.len();
             let sunk = merge::kway(n, |i| rx[i].blocking_recv().map(Vec::into_iter), sink);
             (handles, sunk)
         }
         Output::Lines { render, sink } => {
-            let lines = move || {
-                let mut writer = render::ndjson::EventWriter::default();
-                move |batch| lines_of(batch, render, &mut writer)
+            let pack = || AsLines {
+                render,
+                writer: Default::default(),
+                scratch: Vec::new(),
             };
-            let (mut rx, handles) = spawn_streams(&rt, &opts, streams, in_flight, lines);
+            let (mut rx, handles) = spawn_streams(&rt, &opts, streams, in_flight, pack, lines_of);
             let n = rx.len();
             let cursor = |i: usize| rx[i].blocking_recv().map(merge::LinesCursor::from);
             (handles, merge::kway(n, cursor, sink))
@@ -440,14 +442,16 @@ type StreamTask = (
     tokio::task::JoinHandle<(Vec<SourceStats>, impact::Buckets)>,
 );
 
-/// Starts each stream's reading on a blocking thread; each sends its ordered batches,
-/// packed by a `pack` of its own (made by `packer`), to a channel of its own.
-fn spawn_streams<B: Send + 'static, P: FnMut(Vec<Event>) -> B + Send + 'static>(
+/// Starts each stream's reading on a blocking thread, its events packed by a `pack` of
+/// its own (made by `packer`); each sends its ordered batches, bundled, to a channel of
+/// its own.
+fn spawn_streams<P: scan::Pack + Send + 'static, B: Send + 'static>(
     rt: &tokio::runtime::Runtime,
     opts: &Arc<ScanOptions>,
     streams: Vec<(Vec<(scan::Prepared, ClockSettings)>, bool)>,
     in_flight: usize,
     packer: impl Fn() -> P,
+    bundle: fn(Vec<P::Out>) -> B,
 ) -> (Vec<tokio::sync::mpsc::Receiver<B>>, Vec<StreamTask>) {
     let mut receivers = Vec::new();
     let mut handles = Vec::new();
@@ -455,12 +459,12 @@ fn spawn_streams<B: Send + 'static, P: FnMut(Vec<Event>) -> B + Send + 'static>(
         let (tx, rx) = tokio::sync::mpsc::channel::<B>(in_flight);
         let opts = opts.clone();
         let ids: Vec<u32> = files.iter().map(|(p, _)| p.id).collect();
-        let mut pack = packer();
+        let pack = packer();
         handles.push((
             ids,
             rt.spawn_blocking(move || {
-                scan::scan_stream(files, &opts, read_ahead, |batch| {
-                    tx.blocking_send(pack(batch)).is_ok()
+                scan::scan_stream(files, &opts, read_ahead, pack, |batch| {
+                    tx.blocking_send(bundle(batch)).is_ok()
                 })
             }),
         ));
@@ -469,23 +473,38 @@ fn spawn_streams<B: Send + 'static, P: FnMut(Vec<Event>) -> B + Send + 'static>(
     (receivers, handles)
 }
 
-/// A batch of events as `render` writes them, each line's end with its event's key.
-/// The events are freed here, on the thread that built them.
-fn lines_of(
-    batch: Vec<Event>,
+/// Events written as lines by `render` as they arrive, while they are still in the
+/// cache of the core that built them; they are freed there, and what the reorder window
+/// holds is the line.
+struct AsLines {
     render: Render,
-    writer: &mut render::ndjson::EventWriter,
-) -> merge::Lines {
+    writer: render::ndjson::EventWriter,
+    scratch: Vec<u8>,
+}
+
+impl scan::Pack for AsLines {
+    type Out = merge::Line;
+    fn pack(&mut self, ev: Event) -> merge::Line {
+        self.scratch.clear();
+        (self.render)(&mut self.writer, &ev, &mut self.scratch);
+        merge::Line {
+            key: merge::Keyed::key(&ev),
+            text: Box::from(&self.scratch[..]),
+        }
+    }
+}
+
+/// A batch of lines in one buffer. An event `render` left out keeps its place, empty: a
+/// late event is merged where it would be in the whole stream (`--notable` is the whole
+/// stream, filtered).
+fn lines_of(batch: Vec<merge::Line>) -> merge::Lines {
     let mut out = merge::Lines {
         ends: Vec::with_capacity(batch.len()),
-        bytes: Vec::with_capacity(batch.len() * 1024),
+        bytes: Vec::with_capacity(batch.iter().map(|l| l.text.len()).sum()),
     };
-    // An event left out keeps its place, empty: a late event is merged where it would
-    // be in the whole stream (`--notable` is the whole stream, filtered).
-    for ev in &batch {
-        render(writer, ev, &mut out.bytes);
-        out.ends
-            .push(((ev.ts, ev.source_id, ev.line), out.bytes.len()));
+    for l in &batch {
+        out.bytes.extend_from_slice(&l.text);
+        out.ends.push((l.key, out.bytes.len()));
     }
     out
 }

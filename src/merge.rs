@@ -10,36 +10,56 @@ use std::collections::BinaryHeap;
 
 use crate::event::{Event, Nanos, TimeFlags};
 
-/// An event ordered by (time, source, line).
-struct ByTime(Event);
+/// Anything ordered by its event's (time, source, line).
+pub trait Keyed {
+    fn key(&self) -> Key;
+}
 
-impl ByTime {
+impl Keyed for Event {
     fn key(&self) -> Key {
-        (self.0.ts, self.0.source_id, self.0.line)
+        (self.ts, self.source_id, self.line)
     }
 }
-impl PartialEq for ByTime {
+
+/// An event already written out (by [`Reorder::push_with`]'s caller), with its place.
+#[derive(Debug)]
+pub struct Line {
+    pub key: Key,
+    pub text: Box<[u8]>,
+}
+
+impl Keyed for Line {
+    fn key(&self) -> Key {
+        self.key
+    }
+}
+
+/// An item ordered by its key.
+struct ByKey<T>(T);
+
+impl<T: Keyed> PartialEq for ByKey<T> {
     fn eq(&self, o: &Self) -> bool {
-        self.key() == o.key()
+        self.0.key() == o.0.key()
     }
 }
-impl Eq for ByTime {}
-impl PartialOrd for ByTime {
+impl<T: Keyed> Eq for ByKey<T> {}
+impl<T: Keyed> PartialOrd for ByKey<T> {
     fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
         Some(self.cmp(o))
     }
 }
-impl Ord for ByTime {
+impl<T: Keyed> Ord for ByKey<T> {
     fn cmp(&self, o: &Self) -> Ordering {
-        self.key().cmp(&o.key())
+        self.0.key().cmp(&o.0.key())
     }
 }
 
-/// Restores the order of one source's slightly out-of-order events.
-pub struct Reorder {
+/// Restores the order of one source's slightly out-of-order events (or of what they
+/// were made into on arrival).
+pub struct Reorder<T = Event> {
     window: Nanos,
     max_held: usize,
-    held: BinaryHeap<Reverse<ByTime>>,
+    held: BinaryHeap<Reverse<ByKey<T>>>,
     max_seen: Nanos,
     last_out: Nanos,
     /// Events that arrived before an earlier-stamped one (moved into place).
@@ -48,7 +68,7 @@ pub struct Reorder {
     pub late: u64,
 }
 
-impl Reorder {
+impl<T: Keyed> Reorder<T> {
     pub fn new(window: Nanos, max_held: usize) -> Self {
         Reorder {
             window,
@@ -61,23 +81,25 @@ impl Reorder {
         }
     }
 
-    /// Takes an event; pushes onto `out` whatever can no longer be preceded.
-    pub fn push(&mut self, mut ev: Event, out: &mut Vec<Event>) {
-        if ev.ts < self.max_seen {
-            ev.time.insert(TimeFlags::REORDERED);
+    /// Takes an event of time `ts`, as `make` makes it given the flags its arrival
+    /// earns (reordered, late); pushes onto `out` whatever can no longer be preceded.
+    pub fn push_with(&mut self, ts: Nanos, make: impl FnOnce(TimeFlags) -> T, out: &mut Vec<T>) {
+        let mut flags = TimeFlags::default();
+        if ts < self.max_seen {
+            flags.insert(TimeFlags::REORDERED);
             self.reordered += 1;
         }
-        if ev.ts < self.last_out {
-            ev.time.insert(TimeFlags::LATE);
+        if ts < self.last_out {
+            flags.insert(TimeFlags::LATE);
             self.late += 1;
-            out.push(ev);
+            out.push(make(flags));
             return;
         }
-        self.max_seen = self.max_seen.max(ev.ts);
-        self.held.push(Reverse(ByTime(ev)));
+        self.max_seen = self.max_seen.max(ts);
+        self.held.push(Reverse(ByKey(make(flags))));
         let horizon = self.max_seen.saturating_sub(self.window);
         while let Some(Reverse(top)) = self.held.peek() {
-            if top.0.ts > horizon && self.held.len() <= self.max_held {
+            if top.0.key().0 > horizon && self.held.len() <= self.max_held {
                 break;
             }
             self.pop_into(out);
@@ -85,17 +107,31 @@ impl Reorder {
     }
 
     /// Flushes everything held, in order.
-    pub fn finish(&mut self, out: &mut Vec<Event>) {
+    pub fn finish(&mut self, out: &mut Vec<T>) {
         while !self.held.is_empty() {
             self.pop_into(out);
         }
     }
 
-    fn pop_into(&mut self, out: &mut Vec<Event>) {
-        if let Some(Reverse(ByTime(ev))) = self.held.pop() {
-            self.last_out = self.last_out.max(ev.ts);
-            out.push(ev);
+    fn pop_into(&mut self, out: &mut Vec<T>) {
+        if let Some(Reverse(ByKey(item))) = self.held.pop() {
+            self.last_out = self.last_out.max(item.key().0);
+            out.push(item);
         }
+    }
+}
+
+impl Reorder<Event> {
+    /// Takes an event; pushes onto `out` whatever can no longer be preceded.
+    pub fn push(&mut self, mut ev: Event, out: &mut Vec<Event>) {
+        self.push_with(
+            ev.ts,
+            |flags| {
+                ev.time.insert(flags);
+                ev
+            },
+            out,
+        );
     }
 }
 
@@ -116,7 +152,7 @@ pub trait Cursor {
 impl Cursor for std::vec::IntoIter<Event> {
     type Item<'a> = Event;
     fn peek(&self) -> Option<Key> {
-        self.as_slice().first().map(|e| (e.ts, e.source_id, e.line))
+        self.as_slice().first().map(Keyed::key)
     }
     fn take(&mut self) -> Option<Event> {
         self.next()

@@ -29,7 +29,7 @@ use crate::impact::Buckets;
 use crate::input::document::{self, Shape, DOCUMENT_LIMIT};
 use crate::input::export::ExportReader;
 use crate::input::{open, Chunk, ChunkKind, Compression, Input, InputKind, LineReader, Tape};
-use crate::merge::Reorder;
+use crate::merge::{Keyed, Reorder};
 use crate::time::{
     request_key, ClockSettings, Observation, RawTime, Sampler, SourceClock, YearSource,
     NANOS_PER_SEC,
@@ -450,15 +450,33 @@ pub fn year_source(
     YearSource::Guess(now)
 }
 
+/// What a source's thread makes of each event it sends on, once the event's arrival
+/// has been flagged (reordered, late).
+pub trait Pack {
+    type Out: Keyed + Send + 'static;
+    fn pack(&mut self, ev: Event) -> Self::Out;
+}
+
+/// Events sent on as they are.
+pub struct AsEvents;
+
+impl Pack for AsEvents {
+    type Out = Event;
+    fn pack(&mut self, ev: Event) -> Event {
+        ev
+    }
+}
+
 /// The state of one source being scanned.
-struct Scanner<'o> {
+struct Scanner<'o, P: Pack> {
     opts: &'o ScanOptions,
     name: Arc<str>,
     id: u32,
     clock: SourceClock,
     parser: LineParser,
-    reorder: Reorder,
-    batch: Vec<Event>,
+    reorder: Reorder<P::Out>,
+    pack: P,
+    batch: Vec<P::Out>,
     /// The last record, held until the next line shows it has no continuation.
     pending: Option<(Event, usize)>,
     /// A document's events, held to be sorted: its items have no time order of their own
@@ -479,7 +497,7 @@ struct Scanner<'o> {
     lean_tier: Option<u32>,
 }
 
-impl<'o> Scanner<'o> {
+impl<'o, P: Pack> Scanner<'o, P> {
     fn line(&mut self, text: &str, cut: bool, lossy: bool) {
         self.line_no += 1;
         let stats = &mut self.stats;
@@ -760,7 +778,14 @@ impl<'o> Scanner<'o> {
                 return;
             }
         }
-        self.reorder.push(ev, &mut self.batch);
+        let pack = &mut self.pack;
+        let ts = ev.ts;
+        let make = |flags| {
+            let mut ev = ev;
+            ev.time.insert(flags);
+            pack.pack(ev)
+        };
+        self.reorder.push_with(ts, make, &mut self.batch);
     }
 
     /// A request line that only needs counting (`timeline`, `report`): folded into the
@@ -864,7 +889,7 @@ impl<'o> Scanner<'o> {
         }
     }
 
-    fn take_batch(&mut self) -> Option<Vec<Event>> {
+    fn take_batch(&mut self) -> Option<Vec<P::Out>> {
         let n = self.opts.batch.max(1);
         (self.batch.len() >= n).then(|| std::mem::replace(&mut self.batch, Vec::with_capacity(n)))
     }
@@ -882,7 +907,7 @@ impl<'o> Scanner<'o> {
 
     /// Ends the file: its last record delivered, its figures taken. The reorder window,
     /// the batch and the buckets go on to the next file of the stream.
-    fn finish_file(mut self, reordered: u64, late: u64) -> (SourceStats, Carry) {
+    fn finish_file(mut self, reordered: u64, late: u64) -> (SourceStats, Carry<P>) {
         if let Some((ev, _)) = self.pending.take() {
             self.deliver(ev);
         }
@@ -907,6 +932,7 @@ impl<'o> Scanner<'o> {
         };
         let carry = Carry {
             reorder: self.reorder,
+            pack: self.pack,
             batch: self.batch,
             buckets: self.buckets,
         };
@@ -915,9 +941,10 @@ impl<'o> Scanner<'o> {
 }
 
 /// What one file of a stream hands to the next.
-struct Carry {
-    reorder: Reorder,
-    batch: Vec<Event>,
+struct Carry<P: Pack> {
+    reorder: Reorder<P::Out>,
+    pack: P,
+    batch: Vec<P::Out>,
     buckets: Buckets,
 }
 
@@ -931,7 +958,7 @@ pub fn scan(
     opts: &ScanOptions,
     emit: impl FnMut(Vec<Event>) -> bool,
 ) -> (SourceStats, Buckets) {
-    let (mut stats, rest) = scan_stream(vec![(p, clock)], opts, false, emit);
+    let (mut stats, rest) = scan_stream(vec![(p, clock)], opts, false, AsEvents, emit);
     let mut all = std::mem::take(&mut *opts.run_table.lock().unwrap_or_else(|e| e.into_inner()));
     all.merge(rest);
     (stats.remove(0), all)
@@ -940,14 +967,16 @@ pub fn scan(
 /// Streams the files of one log, oldest first, as one source would be: one reorder
 /// window, one batch and one bucket table across them (one table for a day of rotated
 /// files, not one per file); the figures stay per file.
-pub fn scan_stream(
+pub fn scan_stream<P: Pack>(
     files: Vec<(Prepared, ClockSettings)>,
     opts: &ScanOptions,
     read_ahead: bool,
-    mut emit: impl FnMut(Vec<Event>) -> bool,
+    pack: P,
+    mut emit: impl FnMut(Vec<P::Out>) -> bool,
 ) -> (Vec<SourceStats>, Buckets) {
     let mut carry = Carry {
         reorder: Reorder::new(opts.reorder_window, opts.reorder_max),
+        pack,
         batch: Vec::with_capacity(opts.batch.max(1)),
         buckets: Buckets::sharing_weighted(opts.client_budget.clone(), weight_of(&files)),
     };
@@ -966,15 +995,15 @@ pub fn scan_stream(
     (stats, carry.buckets)
 }
 
-fn scan_file(
+fn scan_file<P: Pack>(
     p: Prepared,
     clock: ClockSettings,
     opts: &ScanOptions,
     read_ahead: bool,
-    carry: Carry,
-    emit: &mut impl FnMut(Vec<Event>) -> bool,
+    carry: Carry<P>,
+    emit: &mut impl FnMut(Vec<P::Out>) -> bool,
     still_open: &mut bool,
-) -> (SourceStats, Carry) {
+) -> (SourceStats, Carry<P>) {
     let (reordered, late) = (carry.reorder.reordered, carry.reorder.late);
     let parser = LineParser::new(opts.registry.clone(), &p.detection);
     let lean_format = (parser.first()).filter(|&f| opts.registry.formats()[f].has_lean_lane());
@@ -990,6 +1019,7 @@ fn scan_file(
         clock: SourceClock::new(clock),
         parser,
         reorder: carry.reorder,
+        pack: carry.pack,
         batch: carry.batch,
         pending: None,
         sorting: None,

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::process::{Command as Std, Stdio};
 
-use crate::support::{coroner, corpus, gzip, timeline_json, write};
+use crate::support::{coroner, corpus, events_cli, gzip, timeline_json, write};
 
 const HAPROXY: &str = "haproxy/generated-haproxy-2.6-rsyslog-traditional.log";
 const ETCD: &str = "etcd/generated-etcd-3.4.23-zap-n2.log";
@@ -203,6 +203,53 @@ fn mixed_formats_on_stdin_are_detected_line_by_line() {
     assert_eq!(f["etcd"], 143);
     assert_eq!(f["syslog_rfc3164"], 4);
     assert_eq!(v["sources"][0]["rejected"], 0);
+}
+
+/// Lines out of order are flagged as they arrive (reordered; late past the window),
+/// through the lines each source's thread writes; `--notable` is the whole stream,
+/// filtered, in the same order.
+#[test]
+fn events_flag_what_arrived_out_of_order_and_notable_is_the_stream_filtered() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = write(
+        dir.path(),
+        "app.log",
+        b"2024-03-01T10:00:00Z host app[1]: error: disk full\n\
+          2024-03-01T10:00:05Z host app[1]: info: tick\n\
+          2024-03-01T10:00:02Z host app[1]: error: late by three seconds\n\
+          2024-03-01T10:01:00Z host app[1]: info: tick\n\
+          2024-03-01T10:00:03Z host app[1]: error: disk full, later than the window\n\
+          2024-03-01T10:01:01Z host app[1]: warning: last\n",
+    );
+    // Another source's notable event falls between the late line's time and its place.
+    let other = write(
+        dir.path(),
+        "other.log",
+        b"2024-03-01T10:00:04Z other app[2]: error: disk full on b\n",
+    );
+    let (path, other) = (log.to_str().unwrap(), other.to_str().unwrap());
+    let all = events_cli(&["--reorder-window", "10s", path, other]);
+    let said = |e: &serde_json::Value| e["message"].as_str().unwrap().to_string();
+    let flags = |e: &serde_json::Value| e.get("time").cloned().unwrap_or_default().to_string();
+    let order: Vec<String> = all.iter().map(said).collect();
+    assert_eq!(all.len(), 7, "{order:?}");
+    let late = all.iter().find(|e| said(e).contains("later than")).unwrap();
+    assert!(flags(late).contains("\"late\""), "{late}");
+    let moved = all
+        .iter()
+        .find(|e| said(e).contains("three seconds"))
+        .unwrap();
+    assert!(
+        flags(moved).contains("\"reordered\"") && !flags(moved).contains("\"late\""),
+        "{moved}"
+    );
+    // Put back in place: after 10:00:00, before 10:00:05.
+    let at = |needle: &str| order.iter().position(|m| m.contains(needle)).unwrap();
+    assert!(at("disk full") < at("three seconds") && at("three seconds") < at("tick"));
+
+    let notable = events_cli(&["--notable", "--reorder-window", "10s", path, other]);
+    let kept: Vec<&serde_json::Value> = all.iter().filter(|e| e["severity"] != "info").collect();
+    assert_eq!(notable.iter().collect::<Vec<_>>(), kept);
 }
 
 #[test]
