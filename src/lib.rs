@@ -381,9 +381,10 @@ fn pass<E: Send>(
     opts.client_budget
         .set_weights(streams.iter().map(|files| scan::weight_of(files)).sum());
     *opts.run_table.lock().unwrap_or_else(|e| e.into_inner()) = opts.client_budget.run_table();
-    // A core no stream (nor, when events are forwarded, the merge) keeps busy decodes
-    // a stream ahead of its parsing.
-    let busy = streams.len() + usize::from(opts.forward_requests);
+    // A core no stream (nor, when every event comes to this thread, the merge) keeps
+    // busy decodes a stream ahead of its parsing. Lines cost the merge little.
+    let merge_busy = opts.forward_requests && matches!(output, Output::Events(_));
+    let busy = streams.len() + usize::from(merge_busy);
     let ahead = scan::read_ahead_plan(&streams, cores.saturating_sub(busy));
     let in_flight = (CHANNEL_BATCHES / streams.len().max(1)).clamp(1, 4);
     let streams: Vec<_> = streams.into_iter().zip(ahead).collect();

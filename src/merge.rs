@@ -3,10 +3,11 @@
 //! Guarantees: events leave a source in time order unless they arrive later than the
 //! window allows (then they are flagged `late`, counted, and passed on at once with their
 //! true time — never clamped); the merged stream is ordered by (time, source, line), so
-//! the output is deterministic.
+//! the output is deterministic. Events of the same time, source and line (the elements
+//! of one line's array) keep the order they were read in.
 
 use std::cmp::{Ordering, Reverse};
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, VecDeque};
 
 use crate::event::{Event, Nanos, TimeFlags};
 
@@ -34,12 +35,19 @@ impl Keyed for Line {
     }
 }
 
-/// An item ordered by its key.
-struct ByKey<T>(T);
+/// An item ordered by its key, then by its arrival (ties keep the order they came in:
+/// the elements of one line's array, say).
+struct ByKey<T>(T, u64);
+
+impl<T: Keyed> ByKey<T> {
+    fn order(&self) -> (Key, u64) {
+        (self.0.key(), self.1)
+    }
+}
 
 impl<T: Keyed> PartialEq for ByKey<T> {
     fn eq(&self, o: &Self) -> bool {
-        self.0.key() == o.0.key()
+        self.order() == o.order()
     }
 }
 impl<T: Keyed> Eq for ByKey<T> {}
@@ -50,7 +58,7 @@ impl<T: Keyed> PartialOrd for ByKey<T> {
 }
 impl<T: Keyed> Ord for ByKey<T> {
     fn cmp(&self, o: &Self) -> Ordering {
-        self.0.key().cmp(&o.0.key())
+        self.order().cmp(&o.order())
     }
 }
 
@@ -59,7 +67,12 @@ impl<T: Keyed> Ord for ByKey<T> {
 pub struct Reorder<T = Event> {
     window: Nanos,
     max_held: usize,
+    /// What arrived in order, oldest first: most of a log, held and released with no
+    /// heap work.
+    run: VecDeque<T>,
+    /// What arrived before something later than it, numbered by arrival.
     held: BinaryHeap<Reverse<ByKey<T>>>,
+    arrivals: u64,
     max_seen: Nanos,
     last_out: Nanos,
     /// Events that arrived before an earlier-stamped one (moved into place).
@@ -73,7 +86,9 @@ impl<T: Keyed> Reorder<T> {
         Reorder {
             window,
             max_held: max_held.max(1),
+            run: VecDeque::new(),
             held: BinaryHeap::new(),
+            arrivals: 0,
             max_seen: Nanos::MIN,
             last_out: Nanos::MIN,
             reordered: 0,
@@ -96,10 +111,16 @@ impl<T: Keyed> Reorder<T> {
             return;
         }
         self.max_seen = self.max_seen.max(ts);
-        self.held.push(Reverse(ByKey(make(flags))));
+        let item = make(flags);
+        if self.run.back().is_none_or(|last| last.key() <= item.key()) {
+            self.run.push_back(item);
+        } else {
+            self.arrivals += 1;
+            self.held.push(Reverse(ByKey(item, self.arrivals)));
+        }
         let horizon = self.max_seen.saturating_sub(self.window);
-        while let Some(Reverse(top)) = self.held.peek() {
-            if top.0.key().0 > horizon && self.held.len() <= self.max_held {
+        while let Some(first) = self.first() {
+            if first.0 > horizon && self.run.len() + self.held.len() <= self.max_held {
                 break;
             }
             self.pop_into(out);
@@ -108,13 +129,32 @@ impl<T: Keyed> Reorder<T> {
 
     /// Flushes everything held, in order.
     pub fn finish(&mut self, out: &mut Vec<T>) {
-        while !self.held.is_empty() {
+        while self.first().is_some() {
             self.pop_into(out);
         }
     }
 
+    /// The key of the first item held.
+    fn first(&self) -> Option<Key> {
+        let run = self.run.front().map(Keyed::key);
+        let heap = self.held.peek().map(|Reverse(ByKey(t, _))| t.key());
+        match (run, heap) {
+            (Some(r), Some(h)) => Some(r.min(h)),
+            (r, h) => r.or(h),
+        }
+    }
+
     fn pop_into(&mut self, out: &mut Vec<T>) {
-        if let Some(Reverse(ByKey(item))) = self.held.pop() {
+        let from_run = match (self.run.front(), self.held.peek()) {
+            (Some(r), Some(Reverse(ByKey(h, _)))) => r.key() <= h.key(),
+            (r, _) => r.is_some(),
+        };
+        let item = if from_run {
+            self.run.pop_front()
+        } else {
+            self.held.pop().map(|Reverse(ByKey(t, _))| t)
+        };
+        if let Some(item) = item {
             self.last_out = self.last_out.max(item.key().0);
             out.push(item);
         }

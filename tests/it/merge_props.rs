@@ -97,6 +97,29 @@ proptest! {
         prop_assert_eq!(by_lines, expected);
     }
 
+    /// Events of one line (the same time, source and line) leave in the order they
+    /// came, whether they arrived in order or had to be put back.
+    #[test]
+    fn reorder_keeps_the_events_of_one_line_in_their_order(
+        lines in prop::collection::vec((0i64..20, 1usize..4), 1..30),
+    ) {
+        let mut r = Reorder::new(5, 1_000_000);
+        let mut out = Vec::new();
+        for (n, (t, parts)) in lines.iter().enumerate() {
+            for part in 0..*parts {
+                let mut e = ev(*t, 0, n as u64 + 1);
+                e.message = part.to_string();
+                r.push(e, &mut out);
+            }
+        }
+        r.finish(&mut out);
+        for w in out.windows(2) {
+            if w[0].line == w[1].line {
+                prop_assert!(w[0].message < w[1].message, "{} then {}", w[0].message, w[1].message);
+            }
+        }
+    }
+
     #[test]
     fn reorder_restores_disorder_within_the_window(
         ts in prop::collection::vec(0i64..1000, 0..200),
