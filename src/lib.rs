@@ -403,9 +403,14 @@ fn pass<E: Send>(
                 writer: Default::default(),
                 scratch: Vec::new(),
             };
-            let (mut rx, handles) = spawn_streams(&rt, &opts, streams, in_flight, pack, lines_of);
+            let pool = Arc::new(merge::LinePool::default());
+            let filled = pool.clone();
+            let bundle = move |batch| lines_of(batch, filled.take());
+            let (mut rx, handles) = spawn_streams(&rt, &opts, streams, in_flight, pack, bundle);
             let n = rx.len();
-            let cursor = |i: usize| rx[i].blocking_recv().map(merge::LinesCursor::from);
+            let cursor = |i: usize| {
+                (rx[i].blocking_recv()).map(|l| merge::LinesCursor::pooled(l, pool.clone()))
+            };
             (handles, merge::kway(n, cursor, sink))
         }
     };
@@ -446,21 +451,25 @@ type StreamTask = (
 /// Starts each stream's reading on a blocking thread, its events packed by a `pack` of
 /// its own (made by `packer`); each sends its ordered batches, bundled, to a channel of
 /// its own.
-fn spawn_streams<P: scan::Pack + Send + 'static, B: Send + 'static>(
+fn spawn_streams<P, B>(
     rt: &tokio::runtime::Runtime,
     opts: &Arc<ScanOptions>,
     streams: Vec<(Vec<(scan::Prepared, ClockSettings)>, bool)>,
     in_flight: usize,
     packer: impl Fn() -> P,
-    bundle: fn(Vec<P::Out>) -> B,
-) -> (Vec<tokio::sync::mpsc::Receiver<B>>, Vec<StreamTask>) {
+    bundle: impl Fn(Vec<P::Out>) -> B + Clone + Send + 'static,
+) -> (Vec<tokio::sync::mpsc::Receiver<B>>, Vec<StreamTask>)
+where
+    P: scan::Pack + Send + 'static,
+    B: Send + 'static,
+{
     let mut receivers = Vec::new();
     let mut handles = Vec::new();
     for (files, read_ahead) in streams {
         let (tx, rx) = tokio::sync::mpsc::channel::<B>(in_flight);
         let opts = opts.clone();
         let ids: Vec<u32> = files.iter().map(|(p, _)| p.id).collect();
-        let pack = packer();
+        let (pack, bundle) = (packer(), bundle.clone());
         handles.push((
             ids,
             rt.spawn_blocking(move || {
@@ -495,14 +504,12 @@ impl scan::Pack for AsLines {
     }
 }
 
-/// A batch of lines in one buffer. An event `render` left out keeps its place, empty: a
-/// late event is merged where it would be in the whole stream (`--notable` is the whole
-/// stream, filtered).
-fn lines_of(batch: Vec<merge::Line>) -> merge::Lines {
-    let mut out = merge::Lines {
-        ends: Vec::with_capacity(batch.len()),
-        bytes: Vec::with_capacity(batch.iter().map(|l| l.text.len()).sum()),
-    };
+/// A batch of lines in one buffer (`out`, empty, perhaps with room from a batch spent
+/// before). An event `render` left out keeps its place, empty: a late event is merged
+/// where it would be in the whole stream (`--notable` is the whole stream, filtered).
+fn lines_of(batch: Vec<merge::Line>, mut out: merge::Lines) -> merge::Lines {
+    out.ends.reserve(batch.len());
+    out.bytes.reserve(batch.iter().map(|l| l.text.len()).sum());
     for l in &batch {
         out.bytes.extend_from_slice(&l.text);
         out.ends.push((l.key, out.bytes.len()));

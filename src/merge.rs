@@ -8,6 +8,7 @@
 
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BinaryHeap, VecDeque};
+use std::sync::{Arc, Mutex};
 
 use crate::event::{Event, Nanos, TimeFlags};
 
@@ -207,15 +208,68 @@ pub struct Lines {
     pub bytes: Vec<u8>,
 }
 
-/// [`Lines`] being read.
+/// Spent [`Lines`], kept for the threads that fill them: a batch's buffer is reused,
+/// not freed by the merge and mapped afresh (and zeroed) by the next batch.
+#[derive(Default)]
+pub struct LinePool(Mutex<Vec<Lines>>);
+
+/// Buffers a pool keeps, at most.
+const POOLED: usize = 16;
+
+impl LinePool {
+    /// An empty batch, with the room of a spent one when there is one.
+    pub fn take(&self) -> Lines {
+        self.0
+            .lock()
+            .map(|mut v| v.pop())
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+    }
+
+    fn give(&self, mut lines: Lines) {
+        lines.ends.clear();
+        lines.bytes.clear();
+        if let Ok(mut v) = self.0.lock() {
+            if v.len() < POOLED {
+                v.push(lines);
+            }
+        }
+    }
+}
+
+/// [`Lines`] being read; spent, they go back to their pool.
 pub struct LinesCursor {
     lines: Lines,
     next: usize,
+    pool: Option<Arc<LinePool>>,
+}
+
+impl LinesCursor {
+    pub fn pooled(lines: Lines, pool: Arc<LinePool>) -> Self {
+        LinesCursor {
+            lines,
+            next: 0,
+            pool: Some(pool),
+        }
+    }
 }
 
 impl From<Lines> for LinesCursor {
     fn from(lines: Lines) -> Self {
-        LinesCursor { lines, next: 0 }
+        LinesCursor {
+            lines,
+            next: 0,
+            pool: None,
+        }
+    }
+}
+
+impl Drop for LinesCursor {
+    fn drop(&mut self) {
+        if let Some(pool) = &self.pool {
+            pool.give(std::mem::take(&mut self.lines));
+        }
     }
 }
 
