@@ -227,6 +227,11 @@ impl Fields {
     pub fn iter(&self) -> impl Iterator<Item = (&str, &serde_json::Value)> {
         self.0.iter().map(|(k, v)| (&**k, v))
     }
+
+    /// The fields with their shared names.
+    pub(crate) fn entries(&self) -> &[(Arc<str>, serde_json::Value)] {
+        &self.0
+    }
 }
 
 impl std::ops::Index<&str> for Fields {

@@ -8,17 +8,32 @@
 //! where serde_json looks each byte up in a table and the terminal-safe filter scans each
 //! fragment again; a stamp's date and time of day are formatted once a second.
 
+use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
 use serde_json::Value;
 
 use crate::event::{Event, Request, TimeFlags};
 
-/// Writes events as NDJSON lines; it remembers the last second's RFC 3339 text.
+/// Writes events as NDJSON lines; it remembers the last second's RFC 3339 text, and
+/// field names as written.
 #[derive(Default)]
 pub struct EventWriter {
     /// The second whose `YYYY-MM-DDTHH:MM:SS` is in `prefix`.
     second: Option<i64>,
     prefix: Vec<u8>,
+    /// Field names (shared with their definition, so each is one allocation for the
+    /// run) as written, by address and length. The name is kept with its text, so its
+    /// address cannot be reused for another while it is here.
+    keys: FxHashMap<(usize, usize), WrittenName>,
 }
+
+/// A field name, and its text as written.
+type WrittenName = (Arc<str>, Box<[u8]>);
+
+/// Names an [`EventWriter`] keeps at most (a directory of Zeek logs brings a header's
+/// names per file).
+const KEYS_KEPT: usize = 4096;
 
 const NANOS: i64 = 1_000_000_000;
 
@@ -58,16 +73,32 @@ impl EventWriter {
         if !ev.fields.is_empty() {
             out.extend_from_slice(b",\"fields\":");
             let mut sep = b'{';
-            for (k, v) in ev.fields.iter() {
+            for (k, v) in ev.fields.entries() {
                 out.push(sep);
                 sep = b',';
-                string(out, k);
+                self.key(out, k);
                 out.push(b':');
                 value(out, v);
             }
             out.push(b'}');
         }
         out.push(b'}');
+    }
+
+    /// A field's name as a JSON string, escaped once.
+    fn key(&mut self, out: &mut Vec<u8>, name: &Arc<str>) {
+        let at = (name.as_ptr() as usize, name.len());
+        if let Some((_, text)) = self.keys.get(&at) {
+            out.extend_from_slice(text);
+            return;
+        }
+        let start = out.len();
+        string(out, name);
+        if self.keys.len() >= KEYS_KEPT {
+            self.keys.clear();
+        }
+        let text = Box::from(&out[start..]);
+        self.keys.insert(at, (name.clone(), text));
     }
 
     /// `crate::time::rfc3339(ns, prec)` without the `Z`'s quote: the date and time of
@@ -312,7 +343,6 @@ mod tests {
     use super::*;
     use crate::event::{Fields, Severity};
     use proptest::prelude::*;
-    use std::sync::Arc;
 
     fn serde_line(ev: &Event) -> String {
         let mut v = Vec::new();
@@ -430,7 +460,18 @@ mod tests {
             prop_assert_eq!(ours(&ev), serde_line(&ev));
         }
 
-        /// One writer across events (the second it remembers) changes nothing.
+        /// One writer across events (the names and second it remembers) changes nothing.
+        #[test]
+        fn one_writer_writes_every_event_as_serde_json(evs in prop::collection::vec(event(), 1..5)) {
+            let mut w = EventWriter::default();
+            for ev in evs.iter().chain(evs.iter()) {
+                let mut v = Vec::new();
+                w.write(&mut v, ev);
+                prop_assert_eq!(String::from_utf8(v).unwrap(), serde_line(ev));
+            }
+        }
+
+        /// One writer across stamps (the second it remembers) changes nothing.
         #[test]
         fn the_remembered_second_is_the_second(ts in prop::collection::vec(-5_000_000_000i64..5_000_000_000, 1..8), prec in 0u8..10) {
             let mut w = EventWriter::default();
