@@ -1,5 +1,5 @@
 //! One benchmark per pipeline stage (issue #8): decode, split, parse, time
-//! normalization, merge of k sources, bucket folding, analysis. Inputs are generated
+//! normalization, writing events as NDJSON, merge of k sources, bucket folding, analysis. Inputs are generated
 //! HAProxy lines (`common.rs`); throughputs are in bytes of plain text or in items.
 //!
 //! `cargo bench --bench stages`
@@ -10,10 +10,11 @@ use std::io::{Cursor, Read, Write};
 use std::sync::Arc;
 
 use coroner::event::{Event, Request, Severity, TimeFlags};
-use coroner::format::LineView;
+use coroner::format::{LineAt, LineView};
 use coroner::impact::{analyse, Buckets, Thresholds};
 use coroner::input::LineReader;
 use coroner::merge::kway;
+use coroner::render::ndjson::EventWriter;
 use coroner::time::TsFormat;
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
@@ -110,6 +111,60 @@ fn parse_and_time(c: &mut Criterion) {
                 sum = sum.wrapping_add(clock.resolve(raw).unwrap().0);
             }
             black_box(sum)
+        })
+    });
+    g.finish();
+}
+
+/// `events`' last stage: HAProxy events written as NDJSON, by hand (what `events`
+/// does) beside serde_json's writer (the same bytes, checked by a property test).
+fn write_events(c: &mut Criterion) {
+    let reg = common::registry();
+    let lines = common::haproxy_lines(5_000);
+    let mut parser = common::parser(&reg, "haproxy_http");
+    let mut clock = common::clock();
+    let source: Arc<str> = Arc::from("lb1.log");
+    let events: Vec<Event> = lines
+        .iter()
+        .enumerate()
+        .filter_map(|(i, l)| {
+            let view = LineView::new(l);
+            let (fi, m) = parser.parse(&view).ok()?;
+            let at = LineAt {
+                source_id: 0,
+                source: &source,
+                line: i as u64 + 1,
+            };
+            Some(
+                reg.formats()[fi]
+                    .build(m, l, &mut clock, &at, false)
+                    .ok()?
+                    .event,
+            )
+        })
+        .collect();
+    let mut g = quick(c, "stage");
+    g.throughput(Throughput::Elements(events.len() as u64));
+    let mut writer = EventWriter::default();
+    let mut out = Vec::new();
+    g.bench_function("write events as NDJSON (by hand)", |b| {
+        b.iter(|| {
+            out.clear();
+            for ev in &events {
+                writer.write(&mut out, ev);
+                out.push(b'\n');
+            }
+            black_box(out.len())
+        })
+    });
+    g.bench_function("write events as NDJSON (serde_json)", |b| {
+        b.iter(|| {
+            out.clear();
+            for ev in &events {
+                coroner::render::json::write_line(&mut out, ev).unwrap();
+                out.push(b'\n');
+            }
+            black_box(out.len())
         })
     });
     g.finish();
@@ -234,6 +289,7 @@ criterion_group!(
     benches,
     decode_and_split,
     parse_and_time,
+    write_events,
     merge,
     buckets_and_analysis
 );
