@@ -215,6 +215,7 @@ pub fn read_to<E: Send>(
         max_depth: cfg.max_depth,
         reorder_window: cfg.reorder_window,
         reorder_max: 10_000,
+        reorder_budget: Some(merge::Budget::new(REORDER_BUDGET)),
         batch: scan::BATCH,
         client_budget: impact::ClientBudget::new(impact::CLIENT_SET_BUDGET),
         run_table: Default::default(),
@@ -226,11 +227,11 @@ pub fn read_to<E: Send>(
 
     // 1. inputs
     let (inputs, problems) = input::discover(&cfg.inputs);
-    // Every input is read at once (the merge needs all of them), each with its own
-    // reorder buffer: the buffers share one budget of events, so `events` over a
-    // directory of many files stays bounded. A source holding more than its share
-    // releases its oldest early; what arrives later still keeps its true time (flagged).
-    opts.reorder_max = (REORDER_BUDGET / inputs.len().max(1)).clamp(1_000, 10_000);
+    // Every input is read at once (the merge needs all of them), each stream (a log and
+    // its rotations) with its own reorder buffer: the buffers share one budget of events
+    // (set in `pass`), so `events` over a directory of many files stays bounded. A
+    // stream holding more than its share releases its oldest early; what arrives later
+    // still keeps its true time (flagged).
     opts.batch = (BATCH_BUDGET / inputs.len().max(1)).clamp(64, scan::BATCH);
     let mut run = Run {
         damaged: !problems.is_empty(),
@@ -247,6 +248,7 @@ pub fn read_to<E: Send>(
             .collect();
         let quiet = ScanOptions {
             registry: opts.registry.clone(),
+            reorder_budget: Some(merge::Budget::new(REORDER_BUDGET)),
             forward_requests: false,
             rejects: None,
             client_budget: impact::ClientBudget::new(impact::CLIENT_SET_BUDGET),
@@ -386,6 +388,13 @@ fn pass<E: Send>(
     let merge_busy = opts.forward_requests && matches!(output, Output::Events(_));
     let busy = streams.len() + usize::from(merge_busy);
     let ahead = scan::read_ahead_plan(&streams, cores.saturating_sub(busy));
+    // The reorder windows share one budget of events (a stream is a source's files, its
+    // rotations, read through one window): each may hold its share, and more while the
+    // run's total is under the budget.
+    let held = (REORDER_BUDGET / streams.len().max(1)).clamp(1_000, 10_000);
+    let ahead = ahead
+        .into_iter()
+        .map(|read_ahead| scan::StreamPlan { read_ahead, held });
     let in_flight = (CHANNEL_BATCHES / streams.len().max(1)).clamp(1, 4);
     let streams: Vec<_> = streams.into_iter().zip(ahead).collect();
     // 6–7. merge across streams into the output, on this thread
@@ -454,7 +463,7 @@ type StreamTask = (
 fn spawn_streams<P, B>(
     rt: &tokio::runtime::Runtime,
     opts: &Arc<ScanOptions>,
-    streams: Vec<(Vec<(scan::Prepared, ClockSettings)>, bool)>,
+    streams: Vec<(Vec<(scan::Prepared, ClockSettings)>, scan::StreamPlan)>,
     in_flight: usize,
     packer: impl Fn() -> P,
     bundle: impl Fn(Vec<P::Out>) -> B + Clone + Send + 'static,
@@ -465,7 +474,7 @@ where
 {
     let mut receivers = Vec::new();
     let mut handles = Vec::new();
-    for (files, read_ahead) in streams {
+    for (files, plan) in streams {
         let (tx, rx) = tokio::sync::mpsc::channel::<B>(in_flight);
         let opts = opts.clone();
         let ids: Vec<u32> = files.iter().map(|(p, _)| p.id).collect();
@@ -473,7 +482,7 @@ where
         handles.push((
             ids,
             rt.spawn_blocking(move || {
-                scan::scan_stream(files, &opts, read_ahead, pack, |batch| {
+                scan::scan_stream(files, &opts, plan, pack, |batch| {
                     tx.blocking_send(bundle(batch)).is_ok()
                 })
             }),

@@ -8,6 +8,7 @@
 
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BinaryHeap, VecDeque};
+use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
 use std::sync::{Arc, Mutex};
 
 use crate::event::{Event, Nanos, TimeFlags};
@@ -63,6 +64,29 @@ impl<T: Keyed> Ord for ByKey<T> {
     }
 }
 
+/// The events the reorder windows of a run hold together, and how many they may: a
+/// window past its own share keeps holding while the run's total is under the budget
+/// (a busy log can use what quiet ones leave).
+#[derive(Debug)]
+pub struct Budget {
+    held: AtomicUsize,
+    max: usize,
+}
+
+impl Budget {
+    pub fn new(max: usize) -> Arc<Budget> {
+        Arc::new(Budget {
+            held: AtomicUsize::new(0),
+            max,
+        })
+    }
+
+    /// Events held now, across the run.
+    pub fn held(&self) -> usize {
+        self.held.load(AtomicOrdering::Relaxed)
+    }
+}
+
 /// Restores the order of one source's slightly out-of-order events (or of what they
 /// were made into on arrival).
 pub struct Reorder<T = Event> {
@@ -74,6 +98,8 @@ pub struct Reorder<T = Event> {
     /// What arrived before something later than it, numbered by arrival.
     held: BinaryHeap<Reverse<ByKey<T>>>,
     arrivals: u64,
+    /// The run's budget, when the window shares one (else `max_held` is its bound).
+    budget: Option<Arc<Budget>>,
     max_seen: Nanos,
     last_out: Nanos,
     /// Events that arrived before an earlier-stamped one (moved into place).
@@ -90,11 +116,24 @@ impl<T: Keyed> Reorder<T> {
             run: VecDeque::new(),
             held: BinaryHeap::new(),
             arrivals: 0,
+            budget: None,
             max_seen: Nanos::MIN,
             last_out: Nanos::MIN,
             reordered: 0,
             late: 0,
         }
+    }
+
+    /// The window, holding more than `max_held` while `budget` allows.
+    pub fn sharing(mut self, budget: Option<Arc<Budget>>) -> Self {
+        self.budget = budget;
+        self
+    }
+
+    /// Whether the window holds more than it may.
+    fn over(&self) -> bool {
+        self.run.len() + self.held.len() > self.max_held
+            && self.budget.as_ref().is_none_or(|b| b.held() > b.max)
     }
 
     /// Takes an event of time `ts`, as `make` makes it given the flags its arrival
@@ -113,6 +152,9 @@ impl<T: Keyed> Reorder<T> {
         }
         self.max_seen = self.max_seen.max(ts);
         let item = make(flags);
+        if let Some(b) = &self.budget {
+            b.held.fetch_add(1, AtomicOrdering::Relaxed);
+        }
         if self.run.back().is_none_or(|last| last.key() <= item.key()) {
             self.run.push_back(item);
         } else {
@@ -121,7 +163,7 @@ impl<T: Keyed> Reorder<T> {
         }
         let horizon = self.max_seen.saturating_sub(self.window);
         while let Some(first) = self.first() {
-            if first.0 > horizon && self.run.len() + self.held.len() <= self.max_held {
+            if first.0 > horizon && !self.over() {
                 break;
             }
             self.pop_into(out);
@@ -156,6 +198,9 @@ impl<T: Keyed> Reorder<T> {
             self.held.pop().map(|Reverse(ByKey(t, _))| t)
         };
         if let Some(item) = item {
+            if let Some(b) = &self.budget {
+                b.held.fetch_sub(1, AtomicOrdering::Relaxed);
+            }
             self.last_out = self.last_out.max(item.key().0);
             out.push(item);
         }

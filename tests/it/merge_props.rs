@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use coroner::event::{Event, Severity, TimeFlags};
-use coroner::merge::{kway, Lines, LinesCursor, Reorder};
+use coroner::merge::{kway, Budget, Lines, LinesCursor, Reorder};
 use proptest::prelude::*;
 
 fn ev(ts: i64, source: u32, line: u64) -> Event {
@@ -155,4 +155,36 @@ fn late_lines_keep_their_true_time_and_are_counted() {
     let late = out.iter().find(|e| e.line == 4).unwrap();
     assert_eq!(late.ts, 150, "never clamped to a neighbour");
     assert!(late.time.contains(TimeFlags::LATE));
+}
+
+/// A window past its own share keeps holding while the run's budget has room, and lets
+/// its oldest go once the run's windows hold more than the budget.
+#[test]
+fn a_busy_window_holds_past_its_share_while_the_run_has_room() {
+    let budget = Budget::new(100);
+    let mut busy = Reorder::new(1_000, 10).sharing(Some(budget.clone()));
+    let mut alone = Reorder::new(1_000, 10);
+    let (mut out, mut out_alone) = (Vec::new(), Vec::new());
+    for i in 0..50 {
+        busy.push(ev(i, 0, i as u64 + 1), &mut out);
+        alone.push(ev(i, 1, i as u64 + 1), &mut out_alone);
+    }
+    // All within the window: the shared window holds all 50, the lone one only 10.
+    assert!(out.is_empty());
+    assert_eq!(budget.held(), 50);
+    assert_eq!(out_alone.len(), 40);
+    // So a line 20 behind still goes in its place in the shared window.
+    busy.push(ev(30, 0, 51), &mut out);
+    assert!(out.is_empty());
+    alone.push(ev(30, 1, 51), &mut out_alone);
+    assert!(out_alone.last().unwrap().time.contains(TimeFlags::LATE));
+    // Past the run's budget, the oldest go, in order.
+    for i in 50..150 {
+        busy.push(ev(i, 0, i as u64 + 2), &mut out);
+    }
+    assert_eq!(budget.held(), 100);
+    assert_eq!(out.len(), 51);
+    assert!(out.windows(2).all(|w| w[0].ts <= w[1].ts));
+    busy.finish(&mut out);
+    assert_eq!(budget.held(), 0);
 }
