@@ -145,10 +145,14 @@ impl Run {
     }
 }
 
-/// Events held for reordering, across all the sources of a run. A held `events` line
-/// takes about 1.5 kB: 24,000 of them keep `events` on the mixed scenario under 100 MB
-/// while its four busy HAProxy streams hold a minute each.
-const REORDER_BUDGET: usize = 24_000;
+/// Events held for reordering, across all the sources of a run, when the events come
+/// whole to the merge (`timeline`'s notable events): a share per input file.
+const REORDER_BUDGET: usize = 40_000;
+/// Lines held for reordering, across all the sources of a run, when events come to the
+/// merge as lines (`events`). A held line takes about 1.5 kB: 24,000 of them keep
+/// `events` on the mixed scenario under 100 MB while its four busy HAProxy streams
+/// hold a minute each.
+const LINES_BUDGET: usize = 24_000;
 /// Events per batch to the merge, across all the sources of a run (64 to 512 a source).
 const BATCH_BUDGET: usize = 8_192;
 
@@ -217,7 +221,6 @@ pub fn read_to<E: Send>(
         max_depth: cfg.max_depth,
         reorder_window: cfg.reorder_window,
         reorder_max: 10_000,
-        reorder_budget: Some(merge::Budget::new(REORDER_BUDGET)),
         batch: scan::BATCH,
         client_budget: impact::ClientBudget::new(impact::CLIENT_SET_BUDGET),
         run_table: Default::default(),
@@ -230,10 +233,10 @@ pub fn read_to<E: Send>(
     // 1. inputs
     let (inputs, problems) = input::discover(&cfg.inputs);
     // Every input is read at once (the merge needs all of them), each stream (a log and
-    // its rotations) with its own reorder buffer: the buffers share one budget of events
-    // (set in `pass`), so `events` over a directory of many files stays bounded. A
-    // stream holding more than its share releases its oldest early; what arrives later
-    // still keeps its true time (flagged).
+    // its rotations) with its own reorder buffer: the buffers share one budget (set in
+    // `pass`), so `events` over a directory of many files stays bounded. A stream
+    // holding more than its share releases its oldest early; what arrives later still
+    // keeps its true time (flagged).
     opts.batch = (BATCH_BUDGET / inputs.len().max(1)).clamp(64, scan::BATCH);
     let mut run = Run {
         damaged: !problems.is_empty(),
@@ -250,7 +253,6 @@ pub fn read_to<E: Send>(
             .collect();
         let quiet = ScanOptions {
             registry: opts.registry.clone(),
-            reorder_budget: Some(merge::Budget::new(REORDER_BUDGET)),
             forward_requests: false,
             rejects: None,
             client_budget: impact::ClientBudget::new(impact::CLIENT_SET_BUDGET),
@@ -329,6 +331,7 @@ fn pass<E: Send>(
     output: Output<'_, E>,
 ) -> Result<Pass<E>> {
     let opts = Arc::new(opts);
+    let files = inputs.len();
     let progress = progress::Progress::start(cfg.progress, inputs.iter().map(|i| i.size).sum());
     let rt = tokio::runtime::Builder::new_multi_thread()
         .max_blocking_threads(inputs.len() + 4)
@@ -390,13 +393,21 @@ fn pass<E: Send>(
     let merge_busy = opts.forward_requests && matches!(output, Output::Events(_));
     let busy = streams.len() + usize::from(merge_busy);
     let ahead = scan::read_ahead_plan(&streams, cores.saturating_sub(busy));
-    // The reorder windows share one budget of events (a stream is a source's files, its
-    // rotations, read through one window): each may hold its share, and more while the
-    // run's total is under the budget.
-    let held = (REORDER_BUDGET / streams.len().max(1)).clamp(1_000, 10_000);
-    let ahead = ahead
-        .into_iter()
-        .map(|read_ahead| scan::StreamPlan { read_ahead, held });
+    // The reorder windows share one budget. Lines (`events`): a share per stream (a
+    // source's files, its rotations, read through one window), and more while the run's
+    // total is under the budget. Whole events: a share per input file, no more.
+    let (held, budget) = match output {
+        Output::Lines { .. } => (
+            (LINES_BUDGET / streams.len().max(1)).clamp(1_000, 10_000),
+            Some(merge::Budget::new(LINES_BUDGET)),
+        ),
+        Output::Events(_) => ((REORDER_BUDGET / files.max(1)).clamp(1_000, 10_000), None),
+    };
+    let ahead = ahead.into_iter().map(|read_ahead| scan::StreamPlan {
+        read_ahead,
+        held,
+        budget: budget.clone(),
+    });
     let in_flight = (CHANNEL_BATCHES / streams.len().max(1)).clamp(1, 4);
     let streams: Vec<_> = streams.into_iter().zip(ahead).collect();
     // 6–7. merge across streams into the output, on this thread

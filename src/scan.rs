@@ -194,11 +194,9 @@ pub struct ScanOptions {
     /// JSON lines nested deeper than this are rejected (`--max-depth`).
     pub max_depth: usize,
     pub reorder_window: Nanos,
-    /// Events a stream's reorder window holds at most, unless `reorder_budget` allows
-    /// more ([`scan`]; `pass` gives each stream a share, [`StreamPlan::held`]).
+    /// Events a source's reorder window holds at most, in [`scan`] (a run's streams
+    /// are given theirs: [`StreamPlan`]).
     pub reorder_max: usize,
-    /// What the run's reorder windows may hold together.
-    pub reorder_budget: Option<Arc<crate::merge::Budget>>,
     /// Events per batch sent to the merge.
     pub batch: usize,
     /// The budget the sources' distinct-client sets share (their granule doubles past it).
@@ -224,7 +222,6 @@ impl ScanOptions {
             max_depth: crate::format::MAX_JSON_DEPTH,
             reorder_window: 60_000_000_000,
             reorder_max: 10_000,
-            reorder_budget: None,
             batch: BATCH,
             client_budget: crate::impact::ClientBudget::new(crate::impact::CLIENT_SET_BUDGET),
             run_table: Default::default(),
@@ -966,6 +963,7 @@ pub fn scan(
     let plan = StreamPlan {
         read_ahead: false,
         held: opts.reorder_max,
+        budget: None,
     };
     let (mut stats, rest) = scan_stream(vec![(p, clock)], opts, plan, AsEvents, emit);
     let mut all = std::mem::take(&mut *opts.run_table.lock().unwrap_or_else(|e| e.into_inner()));
@@ -974,12 +972,14 @@ pub fn scan(
 }
 
 /// How one stream is read.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct StreamPlan {
     /// Decode on a thread of its own ([`read_ahead_plan`]).
     pub read_ahead: bool,
-    /// Events its reorder window may hold (its share of the run's).
+    /// Events its reorder window may hold (its share of the run's)…
     pub held: usize,
+    /// …and more while the run's windows together hold less than this budget.
+    pub budget: Option<Arc<crate::merge::Budget>>,
 }
 
 /// Streams the files of one log, oldest first, as one source would be: one reorder
@@ -994,7 +994,7 @@ pub fn scan_stream<P: Pack>(
 ) -> (Vec<SourceStats>, Buckets) {
     let read_ahead = plan.read_ahead;
     let mut carry = Carry {
-        reorder: Reorder::new(opts.reorder_window, plan.held).sharing(opts.reorder_budget.clone()),
+        reorder: Reorder::new(opts.reorder_window, plan.held).sharing(plan.budget),
         pack,
         batch: Vec::with_capacity(opts.batch.max(1)),
         buckets: Buckets::sharing_weighted(opts.client_budget.clone(), weight_of(&files)),
