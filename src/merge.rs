@@ -162,7 +162,7 @@ impl<T: Keyed> Reorder<T> {
             self.held.push(Reverse(ByKey(item, self.arrivals)));
         }
         let horizon = self.max_seen.saturating_sub(self.window);
-        while let Some(first) = self.first() {
+        while let Some((first, _)) = self.first() {
             if first.0 > horizon && !self.over() {
                 break;
             }
@@ -177,25 +177,23 @@ impl<T: Keyed> Reorder<T> {
         }
     }
 
-    /// The key of the first item held.
-    fn first(&self) -> Option<Key> {
+    /// The key of the first item held, and whether it waits in the queue (else in the
+    /// heap). On a tie the queue's goes first: it arrived first.
+    fn first(&self) -> Option<(Key, bool)> {
         let run = self.run.front().map(Keyed::key);
         let heap = self.held.peek().map(|Reverse(ByKey(t, _))| t.key());
         match (run, heap) {
-            (Some(r), Some(h)) => Some(r.min(h)),
-            (r, h) => r.or(h),
+            (Some(r), Some(h)) => Some(if r <= h { (r, true) } else { (h, false) }),
+            (Some(r), None) => Some((r, true)),
+            (None, h) => h.map(|h| (h, false)),
         }
     }
 
     fn pop_into(&mut self, out: &mut Vec<T>) {
-        let from_run = match (self.run.front(), self.held.peek()) {
-            (Some(r), Some(Reverse(ByKey(h, _)))) => r.key() <= h.key(),
-            (r, _) => r.is_some(),
-        };
-        let item = if from_run {
-            self.run.pop_front()
-        } else {
-            self.held.pop().map(|Reverse(ByKey(t, _))| t)
+        let item = match self.first() {
+            Some((_, true)) => self.run.pop_front(),
+            Some((_, false)) => self.held.pop().map(|Reverse(ByKey(t, _))| t),
+            None => None,
         };
         if let Some(item) = item {
             if let Some(b) = &self.budget {
