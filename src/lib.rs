@@ -169,6 +169,8 @@ pub fn load_registry(parsers: Option<&std::path::Path>) -> Result<Registry> {
 pub enum Output<'a, E> {
     /// Each event, in time order.
     Events(&'a mut dyn FnMut(Event) -> Result<(), E>),
+    /// Each event lent, in time order; it is freed by the thread that built it.
+    Lent(&'a mut dyn FnMut(&Event) -> Result<(), E>),
     /// Each event as text `render` wrote on its source's thread (nothing, for an event
     /// it leaves out), in time order. The text is made where the event was built, while
     /// it is still in that core's cache, and the event is freed by the thread that
@@ -191,6 +193,15 @@ pub fn read<E: Send>(
     mut sink: impl FnMut(Event) -> Result<(), E>,
 ) -> Result<(Run, Result<(), E>)> {
     read_to(cfg, forward_requests, Output::Events(&mut sink))
+}
+
+/// [`read`], with each event lent to `sink` (and freed where it was built).
+pub fn read_lent<E: Send>(
+    cfg: &Config,
+    forward_requests: bool,
+    mut sink: impl FnMut(&Event) -> Result<(), E>,
+) -> Result<(Run, Result<(), E>)> {
+    read_to(cfg, forward_requests, Output::Lent(&mut sink))
 }
 
 /// [`read`], with the events going to `output`.
@@ -259,8 +270,8 @@ pub fn read_to<E: Send>(
             run_table: Default::default(),
             ..opts
         };
-        let mut nothing = |_| Ok::<(), E>(());
-        let first = pass(cfg, files, quiet, &|_| None, Output::Events(&mut nothing))?;
+        let mut nothing = |_: &Event| Ok::<(), E>(());
+        let first = pass(cfg, files, quiet, &|_| None, Output::Lent(&mut nothing))?;
         let mut c = clocks::estimate(&first.sources, None);
         c.decide(cfg);
         Some(c)
@@ -390,7 +401,7 @@ fn pass<E: Send>(
     *opts.run_table.lock().unwrap_or_else(|e| e.into_inner()) = opts.client_budget.run_table();
     // A core no stream (nor, when every event comes to this thread, the merge) keeps
     // busy decodes a stream ahead of its parsing. Lines cost the merge little.
-    let merge_busy = opts.forward_requests && matches!(output, Output::Events(_));
+    let merge_busy = opts.forward_requests && matches!(output, Output::Events(_) | Output::Lent(_));
     let busy = streams.len() + usize::from(merge_busy);
     let ahead = scan::read_ahead_plan(&streams, cores.saturating_sub(busy));
     // The reorder windows share one budget. Lines (`events`): a share per stream (a
@@ -401,7 +412,9 @@ fn pass<E: Send>(
             (LINES_BUDGET / streams.len().max(1)).clamp(1_000, 10_000),
             Some(merge::Budget::new(LINES_BUDGET)),
         ),
-        Output::Events(_) => ((REORDER_BUDGET / files.max(1)).clamp(1_000, 10_000), None),
+        Output::Events(_) | Output::Lent(_) => {
+            ((REORDER_BUDGET / files.max(1)).clamp(1_000, 10_000), None)
+        }
     };
     let ahead = ahead.into_iter().map(|read_ahead| scan::StreamPlan {
         read_ahead,
@@ -414,10 +427,28 @@ fn pass<E: Send>(
     let (handles, sunk) = match output {
         Output::Events(sink) => {
             let (mut rx, handles) =
-                spawn_streams(&rt, &opts, streams, in_flight, || scan::AsEvents, |b| b);
+                spawn_streams(&rt, &opts, streams, in_flight, || scan::AsEvents, |_| |b| b);
             let n = rx.len();
             let sunk = merge::kway(n, |i| rx[i].blocking_recv().map(Vec::into_iter), sink);
             (handles, sunk)
+        }
+        Output::Lent(sink) => {
+            let graves: Vec<Arc<merge::Grave>> = streams.iter().map(|_| Arc::default()).collect();
+            // Each stream frees what the merge is done with as it sends its next batch.
+            let bundle = |i: usize| {
+                let grave: Arc<merge::Grave> = graves[i].clone();
+                move |b| {
+                    grave.empty();
+                    b
+                }
+            };
+            let (mut rx, handles) =
+                spawn_streams(&rt, &opts, streams, in_flight, || scan::AsEvents, bundle);
+            let n = rx.len();
+            let cursor = |i: usize| {
+                (rx[i].blocking_recv()).map(|b| merge::EventsCursor::new(b, graves[i].clone()))
+            };
+            (handles, merge::kway(n, cursor, sink))
         }
         Output::Lines { render, sink } => {
             let pack = || AsLines {
@@ -428,7 +459,8 @@ fn pass<E: Send>(
             let pool = Arc::new(merge::LinePool::default());
             let filled = pool.clone();
             let bundle = move |batch| lines_of(batch, filled.take());
-            let (mut rx, handles) = spawn_streams(&rt, &opts, streams, in_flight, pack, bundle);
+            let bundles = |_| bundle.clone();
+            let (mut rx, handles) = spawn_streams(&rt, &opts, streams, in_flight, pack, bundles);
             let n = rx.len();
             let cursor = |i: usize| {
                 (rx[i].blocking_recv()).map(|l| merge::LinesCursor::pooled(l, pool.clone()))
@@ -471,27 +503,29 @@ type StreamTask = (
 );
 
 /// Starts each stream's reading on a blocking thread, its events packed by a `pack` of
-/// its own (made by `packer`); each sends its ordered batches, bundled, to a channel of
-/// its own.
-fn spawn_streams<P, B>(
+/// its own (made by `packer`); each sends its ordered batches, bundled by a bundler of
+/// its own (`bundler(i)` for the `i`th stream, run on its thread), to a channel of its
+/// own.
+fn spawn_streams<P, B, F>(
     rt: &tokio::runtime::Runtime,
     opts: &Arc<ScanOptions>,
     streams: Vec<(Vec<(scan::Prepared, ClockSettings)>, scan::StreamPlan)>,
     in_flight: usize,
     packer: impl Fn() -> P,
-    bundle: impl Fn(Vec<P::Out>) -> B + Clone + Send + 'static,
+    bundler: impl Fn(usize) -> F,
 ) -> (Vec<tokio::sync::mpsc::Receiver<B>>, Vec<StreamTask>)
 where
     P: scan::Pack + Send + 'static,
     B: Send + 'static,
+    F: FnMut(Vec<P::Out>) -> B + Send + 'static,
 {
     let mut receivers = Vec::new();
     let mut handles = Vec::new();
-    for (files, plan) in streams {
+    for (i, (files, plan)) in streams.into_iter().enumerate() {
         let (tx, rx) = tokio::sync::mpsc::channel::<B>(in_flight);
         let opts = opts.clone();
         let ids: Vec<u32> = files.iter().map(|(p, _)| p.id).collect();
-        let (pack, bundle) = (packer(), bundle.clone());
+        let (pack, mut bundle) = (packer(), bundler(i));
         handles.push((
             ids,
             rt.spawn_blocking(move || {

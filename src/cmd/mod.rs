@@ -71,9 +71,9 @@ pub fn analyse(input: &InputArgs, analysis: &AnalysisArgs, now: Nanos) -> anyhow
     let cfg = Config::from_args(input, now).map_err(|e| anyhow!(e))?;
     let (th, detect_after) = thresholds(analysis).map_err(|e| anyhow!(e))?;
     let mut runs = Collapser::new(th.hold_s * 1_000_000_000);
-    let (run, sunk) = crate::read(&cfg, false, |ev| {
+    let (run, sunk) = crate::read_lent(&cfg, false, |ev| {
         if ev.is_notable() {
-            runs.push(&ev);
+            runs.push(ev);
         }
         Ok::<(), io::Error>(())
     })?;

@@ -16,9 +16,9 @@ pub fn run(args: TimelineArgs, now: Nanos) -> anyhow::Result<Exit> {
     let cfg = Config::from_args(&args.input, now).map_err(|e| anyhow!(e))?;
     let (th, detect_after) = thresholds(&args.analysis).map_err(|e| anyhow!(e))?;
     let mut runs = Collapser::new(th.hold_s * 1_000_000_000);
-    let (run, sunk) = crate::read(&cfg, false, |ev| {
+    let (run, sunk) = crate::read_lent(&cfg, false, |ev| {
         if ev.is_notable() || (args.all && &*ev.kind != KIND_REQUEST) {
-            runs.push(&ev);
+            runs.push(ev);
         }
         Ok::<(), io::Error>(())
     })?;

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use coroner::event::{Event, Severity, TimeFlags};
-use coroner::merge::{kway, Budget, Lines, LinesCursor, Reorder};
+use coroner::merge::{kway, Budget, EventsCursor, Grave, Lines, LinesCursor, Reorder};
 use proptest::prelude::*;
 
 fn ev(ts: i64, source: u32, line: u64) -> Event {
@@ -49,7 +49,21 @@ proptest! {
         prop_assert_eq!(out.len(), total);
         let mut sorted = out.clone();
         sorted.sort();
-        prop_assert_eq!(out, sorted);
+        prop_assert_eq!(&out, &sorted);
+
+        // Lent: the same events in the same order, and every batch back in its grave.
+        let graves: Vec<Arc<Grave>> = streams.iter().map(|_| Arc::default()).collect();
+        let mut batches: Vec<std::vec::IntoIter<Vec<Event>>> = streams.iter().map(|s| {
+            s.chunks(batch).map(|c| c.to_vec()).collect::<Vec<_>>().into_iter()
+        }).collect();
+        let mut lent = Vec::new();
+        kway(streams.len(), |i| batches[i].next().map(|b| EventsCursor::new(b, graves[i].clone())), |e: &Event| { lent.push((e.ts, e.source_id, e.line)); Ok::<(), ()>(()) }).unwrap();
+        prop_assert_eq!(&lent, &out);
+        for (g, s) in graves.iter().zip(&streams) {
+            prop_assert_eq!(g.buried(), s.len());
+            g.empty();
+            prop_assert_eq!(g.buried(), 0);
+        }
     }
 
     /// Lines written on the sources' threads merge as their events do, whatever their
