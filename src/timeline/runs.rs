@@ -55,20 +55,48 @@ pub struct Entry {
 pub fn template(message: &str) -> String {
     let first = message.lines().next().unwrap_or("");
     let mut out = String::with_capacity(first.len());
+    // An ASCII line (nearly every one) is split and trimmed by bytes: within ASCII,
+    // Unicode's whitespace and alphanumerics are ASCII's.
+    if first.is_ascii() {
+        // `char::is_whitespace` within ASCII (`u8::is_ascii_whitespace` leaves out \x0b).
+        let space = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r');
+        let b = first.as_bytes();
+        let (mut i, mut at) = (0, 0);
+        while at < b.len() {
+            if space(&b[at]) {
+                at += 1;
+                continue;
+            }
+            let len = b[at..].iter().position(space).unwrap_or(b.len() - at);
+            let tok = &first[at..at + len];
+            let core = tok.trim_matches(|c: char| !c.is_ascii_alphanumeric());
+            push_token(&mut out, i, core, tok);
+            (i, at) = (i + 1, at + len);
+        }
+        return out;
+    }
+    by_chars(first, out)
+}
+
+/// [`template`] of a line by its characters (any text).
+fn by_chars(first: &str, mut out: String) -> String {
     for (i, tok) in first.split_whitespace().enumerate() {
-        if i > 0 {
-            out.push(' ');
-        }
         let core = tok.trim_matches(|c: char| !c.is_alphanumeric());
-        let variable = core.bytes().any(|b| b.is_ascii_digit())
-            || (core.len() >= 8 && core.bytes().all(|b| b.is_ascii_hexdigit()));
-        if variable {
-            out.push_str("<*>");
-        } else {
-            out.push_str(tok);
-        }
+        push_token(&mut out, i, core, tok);
     }
     out
+}
+
+/// The `i`th token of a template, masked when its `core` (the token trimmed to its
+/// alphanumerics) varies: it has a digit, or is a long hex run.
+fn push_token(out: &mut String, i: usize, core: &str, tok: &str) {
+    if i > 0 {
+        out.push(' ');
+    }
+    let core = core.as_bytes();
+    let variable = core.iter().any(u8::is_ascii_digit)
+        || (core.len() >= 8 && core.iter().all(u8::is_ascii_hexdigit));
+    out.push_str(if variable { "<*>" } else { tok });
 }
 
 /// Folds notable events (in time order) into runs, in bounded memory: one entry per run.
@@ -155,6 +183,15 @@ impl Collapser {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn an_ascii_line_is_templated_as_by_its_characters(
+            line in "([ \t\x0b\x0c\r\x1c-\x1f]{0,2}[-a-f0-9A-Z:./<>_,()*\x00-\x08]{0,12}){0,8}"
+        ) {
+            proptest::prop_assert_eq!(template(&line), by_chars(&line, String::new()));
+        }
+    }
 
     #[test]
     fn templates_mask_what_varies() {
