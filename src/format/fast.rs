@@ -386,6 +386,13 @@ impl<'a> Cur<'a> {
     #[inline]
     fn non_space(&mut self) -> Option<Span> {
         let start = self.i.min(self.b.len());
+        // A one-byte token (HAProxy's `-` cookies) without the word loop.
+        if let [x, b' ', ..] = self.b[start..] {
+            if !is_space(x) {
+                self.i = start + 1;
+                return Some(Span(start as u32, start as u32 + 1));
+            }
+        }
         self.i = start + first_space(&self.b[start..]);
         (self.i > start).then_some(Span(start as u32, self.i as u32))
     }
