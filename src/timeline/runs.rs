@@ -2,7 +2,9 @@
 //! (numbers, addresses, ids and durations masked, Drain-style), no longer apart than the
 //! run gap. A day-long storm of identical errors reads as one entry.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -24,6 +26,14 @@ impl Evidence {
             line: ev.line,
             text: ev.text().to_string(),
         }
+    }
+
+    /// Becomes `ev`'s evidence, in the room it has.
+    fn set(&mut self, ev: &Event) {
+        self.source.clone_from(&ev.source);
+        self.line = ev.line;
+        self.text.clear();
+        self.text.push_str(ev.text());
     }
 }
 
@@ -103,9 +113,9 @@ fn push_token(out: &mut String, i: usize, core: &str, tok: &str) {
 pub struct Collapser {
     gap: Nanos,
     entries: Vec<Entry>,
-    open: HashMap<(Arc<str>, Option<String>, String), usize>,
+    open: FxHashMap<(Arc<str>, Option<String>, String), usize>,
     /// The last line of each run, kept aside until the run ends.
-    last: HashMap<usize, Evidence>,
+    last: FxHashMap<usize, Evidence>,
 }
 
 impl Collapser {
@@ -114,8 +124,8 @@ impl Collapser {
         Collapser {
             gap,
             entries: Vec::new(),
-            open: HashMap::new(),
-            last: HashMap::new(),
+            open: FxHashMap::default(),
+            last: FxHashMap::default(),
         }
     }
 
@@ -131,16 +141,24 @@ impl Collapser {
                     e.end_prec = ev.ts_prec;
                 }
                 e.severity = e.severity.max(ev.severity);
-                if let Some(h) = &ev.host {
+                // Most events of a run repeat its host and term: nothing is copied then.
+                if let Some(h) = ev.host.as_ref().filter(|h| !e.hosts.contains(*h)) {
                     e.hosts.insert(h.clone());
                 }
-                if let Some(t) = ev.fields.get("term").and_then(|t| t.as_str()) {
+                let term = ev.fields.get("term").and_then(|t| t.as_str());
+                if let Some(t) = term.filter(|t| !e.terms.contains(*t)) {
                     e.terms.insert(t.to_string());
                 }
                 if e.evidence.len() < 2 {
                     e.evidence.push(Evidence::of(ev));
                 } else {
-                    self.last.insert(i, Evidence::of(ev));
+                    // The run's last line so far, written over the one before.
+                    match self.last.entry(i) {
+                        std::collections::hash_map::Entry::Occupied(mut o) => o.get_mut().set(ev),
+                        std::collections::hash_map::Entry::Vacant(v) => {
+                            v.insert(Evidence::of(ev));
+                        }
+                    }
                 }
                 return;
             }
