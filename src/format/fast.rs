@@ -629,22 +629,35 @@ mod haproxy {
         s[SERVER] = c.token_sp()?;
         // `(?:(\S+)\ )?` then the timers: the extra field is preferred, and fails only
         // where the token after it cannot be the timers. Nearly always the next token is
-        // the timers and the one after it is not (the status): both are read as timers
-        // once, and the extra field is taken exactly when the second reads.
+        // the timers and the status follows: then there is no extra field. Otherwise both
+        // are read as timers, and the extra field is taken exactly when the second reads.
         let first = c.i;
         let mut probe = Cur { b, i: c.i };
         let t = match timers(&mut probe) {
             Some(t1) => {
                 let after = probe.i;
-                match timers(&mut probe) {
-                    Some(t2) => {
-                        s[EXTRA] = Span(first as u32, after as u32 - 1);
-                        c.i = probe.i;
-                        t2
+                // A status next (`\d{3} `, `-1 `) cannot start timers: no extra field.
+                let status_next = match b.get(after..after + 4) {
+                    Some([x, y, z, b' ']) => {
+                        x.is_ascii_digit() && y.is_ascii_digit() && z.is_ascii_digit()
                     }
-                    None => {
-                        c.i = after;
-                        t1
+                    Some([b'-', b'1', b' ', _]) => true,
+                    _ => false,
+                };
+                if status_next {
+                    c.i = after;
+                    t1
+                } else {
+                    match timers(&mut probe) {
+                        Some(t2) => {
+                            s[EXTRA] = Span(first as u32, after as u32 - 1);
+                            c.i = probe.i;
+                            t2
+                        }
+                        None => {
+                            c.i = after;
+                            t1
+                        }
                     }
                 }
             }

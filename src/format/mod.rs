@@ -406,8 +406,8 @@ struct RequestRoles {
 
 /// `s` without its leading `+` signs (as `trim_start_matches('+')`, without the
 /// pattern machinery).
-fn plus_trimmed(s: &str) -> &str {
-    let n = s.bytes().take_while(|&b| b == b'+').count();
+fn plus_trimmed(s: &[u8]) -> &[u8] {
+    let n = s.iter().take_while(|&&b| b == b'+').count();
     &s[n..]
 }
 
@@ -416,10 +416,32 @@ fn span_text<'a>(text: &'a str, spans: &Spans, slot: u8) -> Option<&'a str> {
     text.get(spans.get(slot as usize)?.non_empty()?)
 }
 
+/// A field's text, or its bytes: what a number is read from.
+trait AsBytes {
+    fn as_bytes(&self) -> &[u8];
+}
+
+impl AsBytes for Cow<'_, str> {
+    fn as_bytes(&self) -> &[u8] {
+        str::as_bytes(self)
+    }
+}
+
+impl AsBytes for &[u8] {
+    fn as_bytes(&self) -> &[u8] {
+        self
+    }
+}
+
+/// [`span_text`]'s bytes, for a number read from them (its digits are whole characters
+/// wherever the span ends, so no character boundary need be checked).
+fn span_bytes<'a>(text: &'a str, spans: &Spans, slot: u8) -> Option<&'a [u8]> {
+    text.as_bytes().get(spans.get(slot as usize)?.non_empty()?)
+}
+
 /// An unsigned number's text, as `str::parse::<u64>` reads it (an optional `+`, then
 /// digits) without its general code.
-fn unsigned(s: &str) -> Option<u64> {
-    let b = s.as_bytes();
+fn unsigned(b: &[u8]) -> Option<u64> {
     let digits = b.strip_prefix(b"+").unwrap_or(b);
     if digits.is_empty() {
         return None;
@@ -432,11 +454,11 @@ fn unsigned(s: &str) -> Option<u64> {
 }
 
 /// A number's text as f64; whole numbers (most latencies) without the float parser.
-fn decimal(s: &str) -> Option<f64> {
-    if !s.is_empty() && s.len() <= 15 && s.bytes().all(|b| b.is_ascii_digit()) {
-        return Some(s.bytes().fold(0u64, |n, b| n * 10 + (b - b'0') as u64) as f64);
+fn decimal(s: &[u8]) -> Option<f64> {
+    if !s.is_empty() && s.len() <= 15 && s.iter().all(u8::is_ascii_digit) {
+        return Some(s.iter().fold(0u64, |n, b| n * 10 + (b - b'0') as u64) as f64);
     }
-    s.parse().ok()
+    std::str::from_utf8(s).ok()?.parse().ok()
 }
 
 /// A role's test of a field: a regex, or what its plainest shapes say without the
@@ -1322,7 +1344,10 @@ impl Format {
             }
         };
         Some(time.map(|(ts, prec)| {
-            let r = self.request_of(|f| span_text(text, spans, f.first_slot?).map(Cow::Borrowed));
+            let r = self.request_of(
+                |f| span_text(text, spans, f.first_slot?).map(Cow::Borrowed),
+                |f| span_bytes(text, spans, f.first_slot?),
+            );
             (ts, prec, r)
         }))
     }
@@ -1572,24 +1597,30 @@ impl Format {
 
     /// The request roles of a record of pattern `pattern`, borrowed from the line.
     pub(crate) fn request_ref<'a>(&self, rec: &Record<'a>, pattern: usize) -> RequestRef<'a> {
-        self.request_of(|f| f.text(rec, pattern))
+        self.request_of(|f| f.text(rec, pattern), |f| f.text(rec, pattern))
     }
 
-    /// A request's roles, each field's text by `text_of`.
+    /// A request's roles, each field's text by `text_of`; the numbers read from
+    /// `bytes_of`, the same text as bytes.
     #[inline(always)]
-    fn request_of<'a>(&self, text_of: impl Fn(&Field) -> Option<Cow<'a, str>>) -> RequestRef<'a> {
+    fn request_of<'a, B: AsBytes>(
+        &self,
+        text_of: impl Fn(&Field) -> Option<Cow<'a, str>>,
+        bytes_of: impl Fn(&Field) -> Option<B>,
+    ) -> RequestRef<'a> {
         let Some(roles) = &self.request else {
             return RequestRef::default();
         };
         let get = |f: &Option<Field>| f.as_ref().and_then(&text_of);
-        let status = get(&roles.status)
-            .and_then(|s| unsigned(&s))
+        let number = |f: &Option<Field>| f.as_ref().and_then(&bytes_of);
+        let status = number(&roles.status)
+            .and_then(|s| unsigned(s.as_bytes()))
             .and_then(|s| u16::try_from(s).ok());
-        let latency_ms = get(&roles.latency)
-            .and_then(|s| decimal(plus_trimmed(&s)))
+        let latency_ms = number(&roles.latency)
+            .and_then(|s| decimal(plus_trimmed(s.as_bytes())))
             .filter(|v| *v >= 0.0)
             .map(|v| v * roles.latency_to_ms);
-        let bytes = get(&roles.bytes).and_then(|s| unsigned(plus_trimmed(&s)));
+        let bytes = number(&roles.bytes).and_then(|s| unsigned(plus_trimmed(s.as_bytes())));
         let lb_failure = roles.lb_failure.iter().any(|all| {
             all.iter()
                 .all(|(f, r)| text_of(f).is_some_and(|v| r.is_match(v.as_bytes())))
@@ -1617,16 +1648,16 @@ mod number_tests {
     proptest! {
         #[test]
         fn unsigned_reads_as_std(s in "[+-]?[0-9]{0,22}|\\+\\+[0-9]{1,3}|[0-9 a+]{0,5}") {
-            prop_assert_eq!(super::unsigned(&s), s.parse::<u64>().ok());
+            prop_assert_eq!(super::unsigned(s.as_bytes()), s.parse::<u64>().ok());
         }
     }
 
     #[test]
     fn unsigned_at_the_edges() {
-        assert_eq!(super::unsigned("18446744073709551615"), Some(u64::MAX));
-        assert_eq!(super::unsigned("18446744073709551616"), None);
-        assert_eq!(super::unsigned("+7"), Some(7));
-        assert_eq!(super::unsigned("+"), None);
+        assert_eq!(super::unsigned(b"18446744073709551615"), Some(u64::MAX));
+        assert_eq!(super::unsigned(b"18446744073709551616"), None);
+        assert_eq!(super::unsigned(b"+7"), Some(7));
+        assert_eq!(super::unsigned(b"+"), None);
     }
 }
 
@@ -1658,7 +1689,7 @@ mod matcher_tests {
             "1e3",
             "9999999999999999",
         ] {
-            assert_eq!(super::decimal(s), s.parse::<f64>().ok(), "{s}");
+            assert_eq!(super::decimal(s.as_bytes()), s.parse::<f64>().ok(), "{s}");
         }
     }
 
