@@ -1,6 +1,6 @@
 //! A source's clock: zone for naive stamps, year for yearless ones, and skew.
 
-use chrono::Timelike;
+use chrono::{Datelike, Timelike};
 use chrono_tz::Tz;
 
 use super::stamp::{fraction_ns, unleap};
@@ -36,8 +36,11 @@ pub struct SourceClock {
     pub year_inferred: u64,
     /// The last instant resolved (for lines that inherit it).
     pub last: Option<Nanos>,
-    /// The last stamp [`SourceClock::remember`] kept, while nothing else was resolved.
-    memo: Option<Memo>,
+    /// The last two stamps [`SourceClock::remember`] kept, and which was read last. A
+    /// stamp that needed its year completed is kept only while nothing else is resolved;
+    /// one with its year stays past others (see [`SourceClock::again`]).
+    memo: [Option<Memo>; 2],
+    hot: usize,
 }
 
 /// The longest stamp [`SourceClock::remember`] keeps.
@@ -58,11 +61,24 @@ struct Memo {
     base: Nanos,
     flags: TimeFlags,
     prec: u8,
-    /// The year anchor's last date-time, its fraction taken off.
+    /// The year anchor's last date-time, its fraction taken off, and its year.
     wall: chrono::NaiveDateTime,
+    year: i32,
     /// What resolving it counted.
     zone_assumed: bool,
     year_inferred: bool,
+}
+
+impl Memo {
+    /// Is `b`, read by `format`, this stamp but for its fraction digits?
+    #[inline(always)]
+    fn fits(&self, format: usize, b: &[u8]) -> bool {
+        let (s, e) = (self.frac.start, self.frac.end);
+        self.format == format
+            && b.len() == self.len
+            && same_bytes(&b[..s], &self.text[..s])
+            && same_bytes(&b[e..], &self.text[e..self.len])
+    }
 }
 
 impl SourceClock {
@@ -73,7 +89,8 @@ impl SourceClock {
             zone_assumed: 0,
             year_inferred: 0,
             last: None,
-            memo: None,
+            memo: [None, None],
+            hot: 0,
         }
     }
 
@@ -90,7 +107,7 @@ impl SourceClock {
     /// Learns from a time without resolving anything (an envelope's stamp anchors the
     /// year of the line inside it).
     pub fn observe(&mut self, raw: RawTime) {
-        self.memo = None;
+        self.forget_yearless();
         match raw {
             RawTime::Instant(ns) => self
                 .years
@@ -136,7 +153,7 @@ impl SourceClock {
 
     /// The UTC instant of a raw time, and how it was obtained. `None`: out of range.
     pub fn resolve(&mut self, raw: RawTime) -> Option<(Nanos, TimeFlags)> {
-        self.memo = None;
+        self.forget_yearless();
         let (mut ns, mut flags) = match raw {
             RawTime::Previous => {
                 let mut f = TimeFlags::default();
@@ -235,26 +252,58 @@ impl SourceClock {
             flags,
             prec,
             wall,
+            year: wall.year(),
             zone_assumed,
             year_inferred,
         };
         m.text[..b.len()].copy_from_slice(b);
-        self.memo = Some(m);
+        // In place of the one less lately read (what is left of either is of a stamp with
+        // its year: resolving this one forgot the others).
+        self.hot ^= 1;
+        self.memo[self.hot] = Some(m);
     }
 
-    /// The instant of `text`, read by `format`, when it is the stamp last remembered but
-    /// for its fraction digits, and nothing was resolved since: what [`SourceClock::resolve`]
-    /// would give, with the same counts, flags and precision, without reading or resolving.
+    /// Drops what the memo keeps of stamps whose year was completed: another time read
+    /// may move the year anchor they were completed by.
+    fn forget_yearless(&mut self) {
+        for m in &mut self.memo {
+            if m.as_ref().is_some_and(|m| m.year_inferred) {
+                *m = None;
+            }
+        }
+    }
+
+    /// The instant of `text`, read by `format`, when it is one of the last two stamps
+    /// remembered but for its fraction digits: what [`SourceClock::resolve`] would give,
+    /// with the same counts, flags and precision, without reading or resolving. Two,
+    /// because a log stamped when requests start but written when they end goes back and
+    /// forth across each second's turn.
+    ///
+    /// A stamp with its year resolves the same whatever was resolved since; resolving it
+    /// moves the year anchor's last date-time, and sets its year from it, so it is
+    /// answered here only while the anchor already holds that year. A stamp whose year
+    /// was completed is kept only while nothing else is resolved.
     pub fn again(&mut self, format: usize, text: &str) -> Option<(Nanos, TimeFlags, u8)> {
-        let m = self.memo.as_ref()?;
         let b = text.as_bytes();
-        if m.format != format || b.len() != m.len {
-            return None;
+        let years = &self.years;
+        let fits = |m: &Option<Memo>| {
+            m.as_ref()
+                .is_some_and(|m| m.fits(format, b) && (m.year_inferred || years.holds_year(m.year)))
+        };
+        if !fits(&self.memo[self.hot]) {
+            if !fits(&self.memo[self.hot ^ 1]) {
+                return None;
+            }
+            // The other second is the current one now: it is tried first. A stamp whose
+            // year was completed from the anchor's last date-time, which this one moves,
+            // would not complete the same again.
+            if self.memo[self.hot].as_ref().is_some_and(|m| m.year_inferred) {
+                self.memo[self.hot] = None;
+            }
+            self.hot ^= 1;
         }
+        let m = self.memo[self.hot].as_ref()?;
         let (s, e) = (m.frac.start, m.frac.end);
-        if !same_bytes(&b[..s], &m.text[..s]) || !same_bytes(&b[e..], &m.text[e..m.len]) {
-            return None;
-        }
         let f = fraction_ns(&b[s..e])?;
         let ns = m.base + f as i64;
         if ns > LATEST {
@@ -283,10 +332,13 @@ mod tests {
     }
 
     /// Each stamp read and resolved in full, and read through the memo as the lean lane
-    /// does: the same instants, flags, precisions and clock state.
-    fn agree(spec: &str, zone: Option<Tz>, skew: Nanos, stamps: &[String]) {
-        let fmt = TsFormat::from_spec(spec).unwrap();
-        let key = std::ptr::from_ref(&fmt) as usize;
+    /// does: the same instants, flags, precisions and clock state. Each stamp is read by
+    /// the format of its spec, all on one clock.
+    fn agree(specs: &[&str], zone: Option<Tz>, skew: Nanos, stamps: &[(usize, String)]) {
+        let fmts: Vec<TsFormat> = specs
+            .iter()
+            .map(|s| TsFormat::from_spec(s).unwrap())
+            .collect();
         let settings = ClockSettings {
             zone,
             year: YearSource::Guess(1_700_000_000 * 1_000_000_000),
@@ -296,7 +348,9 @@ mod tests {
             SourceClock::new(settings.clone()),
             SourceClock::new(settings),
         );
-        for s in stamps {
+        for (k, s) in stamps {
+            let (fmt, spec) = (&fmts[*k], specs[*k]);
+            let key = std::ptr::from_ref(fmt) as usize;
             let want = fmt
                 .parse(s)
                 .ok()
@@ -343,9 +397,64 @@ mod tests {
         assert!(c.again(key, "13/Feb/2024:21:00:01.011").is_none());
         assert!(c.again(key, "13/Feb/2024:21:00:00.01").is_none());
         assert!(c.again(key + 1, "13/Feb/2024:21:00:00.011").is_none());
-        // Anything resolved in between forgets it.
+        // A stamp with its year stays known past others resolved…
+        let later = "13/Feb/2024:21:00:01.002";
+        let (raw2, _) = fmt.parse(later).unwrap();
+        c.resolve(raw2).unwrap();
+        assert!(c.again(key, "13/Feb/2024:21:00:00.5").is_none());
+        assert!(c.again(key, "13/Feb/2024:21:00:00.500").is_some());
+        // …but not past one of another year, which moved the year anchor.
+        let (raw3, _) = fmt.parse("13/Feb/2023:21:00:00.011").unwrap();
+        c.resolve(raw3).unwrap();
+        assert!(c.again(key, "13/Feb/2024:21:00:00.500").is_none());
+    }
+
+    #[test]
+    fn a_yearless_stamp_is_forgotten_when_another_is_resolved() {
+        let fmt = TsFormat::from_spec("%b %e %H:%M:%S%.f").unwrap();
+        let key = std::ptr::from_ref(&fmt) as usize;
+        let mut c = SourceClock::new(ClockSettings {
+            zone: None,
+            year: YearSource::Guess(0),
+            skew: 0,
+        });
+        let first = "Feb 13 21:00:00.011";
+        let (raw, prec) = fmt.parse(first).unwrap();
+        let (ns, f) = c.resolve(raw).unwrap();
+        let frac = fmt.fraction_digits(first).unwrap();
+        c.remember(key, first, frac, raw, prec, ns, f);
+        assert!(c.again(key, "Feb 13 21:00:00.500").is_some());
         c.resolve(raw).unwrap();
-        assert!(c.again(key, "13/Feb/2024:21:00:00.011").is_none());
+        assert!(c.again(key, "Feb 13 21:00:00.500").is_none());
+    }
+
+    /// Stamps that go back and forth across a second's turn (a log stamped at each
+    /// request's start, written at its end) are all read through the memo.
+    #[test]
+    fn two_seconds_in_turn_are_both_remembered() {
+        let fmt = TsFormat::from_spec("%d/%b/%Y:%H:%M:%S%.f").unwrap();
+        let key = std::ptr::from_ref(&fmt) as usize;
+        let mut c = SourceClock::new(ClockSettings {
+            zone: None,
+            year: YearSource::Guess(0),
+            skew: 0,
+        });
+        for s in ["13/Feb/2024:21:00:00.900", "13/Feb/2024:21:00:01.002"] {
+            let (raw, prec) = fmt.parse(s).unwrap();
+            let (ns, f) = c.resolve(raw).unwrap();
+            c.remember(key, s, fmt.fraction_digits(s).unwrap(), raw, prec, ns, f);
+        }
+        let at = |c: &mut SourceClock, s: &str| c.again(key, s).map(|(ns, _, _)| ns);
+        let base = at(&mut c, "13/Feb/2024:21:00:00.000").unwrap();
+        assert_eq!(
+            at(&mut c, "13/Feb/2024:21:00:01.000"),
+            Some(base + 1_000_000_000)
+        );
+        assert_eq!(
+            at(&mut c, "13/Feb/2024:21:00:00.999"),
+            Some(base + 999_000_000)
+        );
+        assert_eq!(at(&mut c, "13/Feb/2024:21:00:02.000"), None);
     }
 
     fn stamps() -> impl Strategy<Value = Vec<(usize, String)>> {
@@ -397,10 +506,12 @@ mod tests {
             ];
             let zone = berlin.then_some(chrono_tz::Europe::Berlin);
             for (k, spec) in SPECS.iter().enumerate() {
-                let mine: Vec<String> =
-                    v.iter().filter(|(f, _)| *f == k).map(|(_, s)| s.clone()).collect();
-                agree(spec, zone, skew, &mine);
+                let mine: Vec<(usize, String)> =
+                    v.iter().filter(|(f, _)| *f == k).map(|(_, s)| (0, s.clone())).collect();
+                agree(&[spec], zone, skew, &mine);
             }
+            // All on one clock: stamps of one format between those of others.
+            agree(&SPECS, zone, skew, &v);
         }
     }
 }

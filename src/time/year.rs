@@ -87,6 +87,13 @@ impl YearAnchor {
         self.last = Some(dt);
     }
 
+    /// Would observing a full date of `year` ([`YearAnchor::observe_full`]) leave the
+    /// year as it is?
+    pub(super) fn holds_year(&self, year: i32) -> bool {
+        matches!(self.source, YearSource::Flag(_))
+            || (self.from_own_dates && self.year == Some(year))
+    }
+
     /// A full date seen in the same source: the best anchor (unless `--year` was given).
     pub fn observe_full(&mut self, dt: NaiveDateTime) {
         if !matches!(self.source, YearSource::Flag(_)) {
