@@ -433,8 +433,9 @@ impl AsBytes for &[u8] {
     }
 }
 
-/// [`span_text`]'s bytes, for a number read from them (its digits are whole characters
-/// wherever the span ends, so no character boundary need be checked).
+/// [`span_text`]'s bytes, for a number read from them. No character boundary is checked:
+/// a span cut inside a character holds a byte that no number reads, so the number is
+/// `None` there as it is when [`span_text`] finds no text.
 fn span_bytes<'a>(text: &'a str, spans: &Spans, slot: u8) -> Option<&'a [u8]> {
     text.as_bytes().get(spans.get(slot as usize)?.non_empty()?)
 }
