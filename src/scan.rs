@@ -992,6 +992,8 @@ pub fn scan_stream<P: Pack>(
     pack: P,
     mut emit: impl FnMut(Vec<P::Out>) -> bool,
 ) -> (Vec<SourceStats>, Buckets) {
+    let n = opts.batch.max(1);
+    let mut emit = |batch| emit_in_chunks(batch, n, &mut emit);
     let read_ahead = plan.read_ahead;
     let mut carry = Carry {
         reorder: Reorder::new(opts.reorder_window, plan.held).sharing(plan.budget),
@@ -1012,6 +1014,26 @@ pub fn scan_stream<P: Pack>(
     }
     carry.buckets.settle();
     (stats, carry.buckets)
+}
+
+/// Sends `batch` on in batches of at most `n` items. A reorder window releases all it
+/// holds at once at a stream's end, after a silence longer than the window, and when a
+/// document's items are sorted: as one batch, those lines would be copied into one block
+/// while the window still held them (30 MB for a busy HAProxy stream's window).
+fn emit_in_chunks<T>(batch: Vec<T>, n: usize, emit: &mut impl FnMut(Vec<T>) -> bool) -> bool {
+    if batch.len() <= n {
+        return emit(batch);
+    }
+    let mut items = batch.into_iter();
+    loop {
+        let chunk: Vec<T> = items.by_ref().take(n).collect();
+        if chunk.is_empty() {
+            return true;
+        }
+        if !emit(chunk) {
+            return false;
+        }
+    }
 }
 
 fn scan_file<P: Pack>(
@@ -1284,6 +1306,49 @@ mod stream_tests {
         assert_eq!(read_ahead_plan(&streams, 1), [false, false, true]);
         assert_eq!(read_ahead_plan(&streams, 2), [true, false, true]);
         assert_eq!(read_ahead_plan(&streams, 8), [true, false, true]);
+    }
+
+    /// A window released whole (here at the stream's end: 60 s of window, 2 s of log)
+    /// still leaves in batches of the run's size, in order, none lost.
+    #[test]
+    fn a_window_released_whole_leaves_in_batches() {
+        let data: String = (0..100)
+            .map(|i| {
+                format!(
+                    "Feb 13 21:00:{:02} lb1 haproxy[2241]: 10.0.0.1:4000 [13/Feb/2024:21:00:{:02}.{:03}] fe be/app2 1/0/1/22/24 200 3826 - - ---- 1/1/1/1/0 0/0 \"GET / HTTP/1.1\"\n",
+                    i / 50,
+                    i / 50,
+                    999 - i % 50
+                )
+            })
+            .collect();
+        let opts = ScanOptions {
+            batch: 8,
+            forward_requests: true,
+            ..ScanOptions::with_defaults(Arc::new(crate::format::Registry::builtin().unwrap()))
+        };
+        let plan = StreamPlan {
+            read_ahead: false,
+            held: 1_000,
+            budget: None,
+        };
+        let p = prepared("lb1.log", data.as_bytes());
+        let mut sizes = Vec::new();
+        let mut stamps = Vec::new();
+        let clock = ClockSettings {
+            zone: None,
+            year: YearSource::Flag(2024),
+            skew: 0,
+        };
+        let files = vec![(p, clock)];
+        scan_stream(files, &opts, plan, AsEvents, |b: Vec<Event>| {
+            sizes.push(b.len());
+            stamps.extend(b.iter().map(|e| e.ts));
+            true
+        });
+        assert_eq!(sizes.iter().sum::<usize>(), 100);
+        assert!(sizes.iter().all(|&n| n <= 8), "{sizes:?}");
+        assert!(stamps.is_sorted());
     }
 
     #[test]
