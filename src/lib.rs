@@ -174,7 +174,8 @@ pub enum Output<'a, E> {
     /// Each event as text `render` wrote on its source's thread (nothing, for an event
     /// it leaves out), in time order. The text is made where the event was built, while
     /// it is still in that core's cache, and the event is freed by the thread that
-    /// allocated it.
+    /// allocated it. This is `events`: no analysis follows, so the requests it only
+    /// counts (`--notable`) are not folded into bucket tables, and the run's are empty.
     Lines {
         render: Render,
         sink: &'a mut dyn FnMut(&[u8]) -> Result<(), E>,
@@ -238,6 +239,7 @@ pub fn read_to<E: Send>(
         since: cfg.since,
         until: cfg.until,
         forward_requests,
+        fold_requests: !matches!(output, Output::Lines { .. }),
         rejects: rejects.clone(),
     };
 
@@ -265,6 +267,7 @@ pub fn read_to<E: Send>(
         let quiet = ScanOptions {
             registry: opts.registry.clone(),
             forward_requests: false,
+            fold_requests: false,
             rejects: None,
             client_budget: impact::ClientBudget::new(impact::CLIENT_SET_BUDGET),
             run_table: Default::default(),

@@ -208,6 +208,9 @@ pub struct ScanOptions {
     pub until: Option<Nanos>,
     /// Pass request events on (events command) or only count them (timeline).
     pub forward_requests: bool,
+    /// Fold the requests that are only counted into the bucket tables, for the analysis
+    /// (`timeline`, `report`). `events --notable` counts them and has no analysis.
+    pub fold_requests: bool,
     pub rejects: Option<RejectsOut>,
 }
 
@@ -228,6 +231,7 @@ impl ScanOptions {
             since: None,
             until: None,
             forward_requests: false,
+            fold_requests: true,
             rejects: None,
         }
     }
@@ -773,7 +777,7 @@ impl<'o, P: Pack> Scanner<'o, P> {
             // Requests are either folded into buckets for the analysis (timeline, report)
             // or passed on (events): never both.
             if !self.opts.forward_requests {
-                if ev.request.is_some() {
+                if ev.request.is_some() && self.opts.fold_requests {
                     self.buckets.add(&ev.format, ev.ts, &r);
                     self.hand_over();
                 }
@@ -812,8 +816,10 @@ impl<'o, P: Pack> Scanner<'o, P> {
             return;
         }
         self.count_request(ts, prec, r);
-        self.buckets.add_in(tier, ts, r);
-        self.hand_over();
+        if self.opts.fold_requests {
+            self.buckets.add_in(tier, ts, r);
+            self.hand_over();
+        }
     }
 
     /// Every [`HAND_OVER_EVERY`] requests: the buckets of seconds well behind the newest
@@ -1308,10 +1314,8 @@ mod stream_tests {
         assert_eq!(read_ahead_plan(&streams, 8), [true, false, true]);
     }
 
-    /// A window released whole (here at the stream's end: 60 s of window, 2 s of log)
-    /// still leaves in batches of the run's size, in order, none lost.
-    #[test]
-    fn a_window_released_whole_leaves_in_batches() {
+    /// 100 HAProxy lines over two seconds, each second's stamps going backwards.
+    fn two_seconds_backwards() -> Prepared {
         let data: String = (0..100)
             .map(|i| {
                 format!(
@@ -1322,33 +1326,70 @@ mod stream_tests {
                 )
             })
             .collect();
-        let opts = ScanOptions {
-            batch: 8,
-            forward_requests: true,
-            ..ScanOptions::with_defaults(Arc::new(crate::format::Registry::builtin().unwrap()))
-        };
+        prepared("lb1.log", data.as_bytes())
+    }
+
+    /// Reads one stream of `p` under `opts`: what it counted, its bucket table, and the
+    /// size and stamps of each batch it sent.
+    fn stream(p: Prepared, opts: &ScanOptions) -> (SourceStats, Buckets, Vec<usize>, Vec<Nanos>) {
         let plan = StreamPlan {
             read_ahead: false,
             held: 1_000,
             budget: None,
         };
-        let p = prepared("lb1.log", data.as_bytes());
-        let mut sizes = Vec::new();
-        let mut stamps = Vec::new();
         let clock = ClockSettings {
             zone: None,
             year: YearSource::Flag(2024),
             skew: 0,
         };
-        let files = vec![(p, clock)];
-        scan_stream(files, &opts, plan, AsEvents, |b: Vec<Event>| {
+        let (mut sizes, mut stamps) = (Vec::new(), Vec::new());
+        let (mut stats, buckets) = scan_stream(vec![(p, clock)], opts, plan, AsEvents, |b| {
             sizes.push(b.len());
             stamps.extend(b.iter().map(|e| e.ts));
             true
         });
+        (stats.remove(0), buckets, sizes, stamps)
+    }
+
+    fn options() -> ScanOptions {
+        ScanOptions::with_defaults(Arc::new(crate::format::Registry::builtin().unwrap()))
+    }
+
+    /// A window released whole (here at the stream's end: 60 s of window, 2 s of log)
+    /// still leaves in batches of the run's size, in order, none lost.
+    #[test]
+    fn a_window_released_whole_leaves_in_batches() {
+        let opts = ScanOptions {
+            batch: 8,
+            forward_requests: true,
+            ..options()
+        };
+        let (_, _, sizes, stamps) = stream(two_seconds_backwards(), &opts);
         assert_eq!(sizes.iter().sum::<usize>(), 100);
         assert!(sizes.iter().all(|&n| n <= 8), "{sizes:?}");
         assert!(stamps.is_sorted());
+    }
+
+    /// Requests only counted (`events --notable`) are counted, and sampled for the
+    /// clocks, with no bucket table filled; the analysis's reading fills one.
+    #[test]
+    fn requests_only_counted_fill_no_buckets() {
+        let folded = stream(two_seconds_backwards(), &options());
+        let opts = ScanOptions {
+            fold_requests: false,
+            ..options()
+        };
+        let counted = stream(two_seconds_backwards(), &opts);
+        for (stats, buckets, ..) in [&folded, &counted] {
+            assert_eq!((stats.parsed, stats.requests), (100, 100));
+            assert_eq!(stats.requests_sample.seen(), 100);
+            assert!(buckets.tiers.len() <= 1);
+        }
+        assert_eq!(
+            folded.1.map().values().map(|b| b.requests).sum::<u32>(),
+            100
+        );
+        assert!(counted.1.map().is_empty());
     }
 
     #[test]
