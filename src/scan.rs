@@ -775,7 +775,7 @@ impl<'o, P: Pack> Scanner<'o, P> {
             let r = ev.request.as_ref().map(Request::as_ref).unwrap_or_default();
             self.count_request(ev.ts, ev.ts_prec, &r);
             // Requests are either folded into buckets for the analysis (timeline, report)
-            // or passed on (events): never both.
+            // or passed on (events), never both; `events --notable` only counts them.
             if !self.opts.forward_requests {
                 if ev.request.is_some() && self.opts.fold_requests {
                     self.buckets.add(&ev.format, ev.ts, &r);
