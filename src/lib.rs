@@ -149,9 +149,8 @@ impl Run {
 /// whole to the merge (`timeline`'s notable events): a share per input file.
 const REORDER_BUDGET: usize = 40_000;
 /// Lines held for reordering, across all the sources of a run, when events come to the
-/// merge as lines (`events`). A held line takes about 1.5 kB: 24,000 of them keep
-/// `events` on the mixed scenario under 100 MB while its four busy HAProxy streams
-/// hold a minute each.
+/// merge as lines (`events`), shared by the bytes each stream reads ([`line_shares`]).
+/// A held line takes about 1.4 kB: 24,000 of them are some 35 MB.
 const LINES_BUDGET: usize = 24_000;
 /// Events per batch to the merge, across all the sources of a run (64 to 512 a source).
 const BATCH_BUDGET: usize = 8_192;
@@ -246,9 +245,9 @@ pub fn read_to<E: Send>(
     // 1. inputs
     let (inputs, problems) = input::discover(&cfg.inputs);
     // Every input is read at once (the merge needs all of them), each stream (a log and
-    // its rotations) with its own reorder buffer: the buffers share one budget (set in
-    // `pass`), so `events` over a directory of many files stays bounded. A stream
-    // holding more than its share releases its oldest early; what arrives later still
+    // its rotations) with its own reorder buffer: the buffers have a share each of one
+    // budget (set in `pass`), so `events` over a directory of many files stays bounded.
+    // A stream holding its share releases its oldest early; what arrives later still
     // keeps its true time (flagged).
     opts.batch = (BATCH_BUDGET / inputs.len().max(1)).clamp(64, scan::BATCH);
     let mut run = Run {
@@ -407,23 +406,22 @@ fn pass<E: Send>(
     let merge_busy = opts.forward_requests && matches!(output, Output::Events(_) | Output::Lent(_));
     let busy = streams.len() + usize::from(merge_busy);
     let ahead = scan::read_ahead_plan(&streams, cores.saturating_sub(busy));
-    // The reorder windows share one budget. Lines (`events`): a share per stream (a
-    // source's files, its rotations, read through one window), and more while the run's
-    // total is under the budget. Whole events: a share per input file, no more.
-    let (held, budget) = match output {
-        Output::Lines { .. } => (
-            (LINES_BUDGET / streams.len().max(1)).clamp(1_000, 10_000),
-            Some(merge::Budget::new(LINES_BUDGET)),
+    // What the reorder windows may hold, a share each, fixed before the read. Lines
+    // (`events`): a stream's share (a source's files, its rotations, read through one
+    // window) goes by the bytes it reads. Whole events: an even share per input file.
+    let held = match output {
+        Output::Lines { .. } => line_shares(
+            &streams
+                .iter()
+                .map(|f| scan::weight_of(f))
+                .collect::<Vec<_>>(),
         ),
         Output::Events(_) | Output::Lent(_) => {
-            ((REORDER_BUDGET / files.max(1)).clamp(1_000, 10_000), None)
+            vec![(REORDER_BUDGET / files.max(1)).clamp(1_000, 10_000); streams.len()]
         }
     };
-    let ahead = ahead.into_iter().map(|read_ahead| scan::StreamPlan {
-        read_ahead,
-        held,
-        budget: budget.clone(),
-    });
+    let ahead = (ahead.into_iter().zip(held))
+        .map(|(read_ahead, held)| scan::StreamPlan { read_ahead, held });
     let in_flight = (CHANNEL_BATCHES / streams.len().max(1)).clamp(1, 4);
     let streams: Vec<_> = streams.into_iter().zip(ahead).collect();
     // 6–7. merge across streams into the output, on this thread
@@ -563,6 +561,17 @@ impl scan::Pack for AsLines {
     }
 }
 
+/// The lines each stream's reorder window may hold, of [`LINES_BUDGET`] for the run, by
+/// the bytes each reads (`weights`), and at least 1,000: a busy log gets what quiet
+/// ones would not use. The shares are fixed before the read, so what a full window
+/// sends early, and so the output, does not depend on which thread gets there first.
+fn line_shares(weights: &[u64]) -> Vec<usize> {
+    let total = weights.iter().sum::<u64>().max(1) as u128;
+    (weights.iter())
+        .map(|&w| ((LINES_BUDGET as u128 * w as u128 / total) as usize).max(1_000))
+        .collect()
+}
+
 /// A batch of lines in one buffer (`out`, empty, perhaps with room from a batch spent
 /// before). An event `render` left out keeps its place, empty: a late event is merged
 /// where it would be in the whole stream (`--notable` is the whole stream, filtered).
@@ -595,10 +604,16 @@ fn source_warnings(s: &SourceStats) -> Vec<String> {
     if s.cut_lines > 0 {
         w.push(format!("{name}: {} over-long line(s) cut", s.cut_lines));
     }
-    if s.late > 0 {
+    let past = s.late - s.late_crowded;
+    if past > 0 {
         w.push(format!(
-            "{name}: {} line(s) later than the reorder window, kept at their true time but out of order (raise --reorder-window)",
-            s.late
+            "{name}: {past} line(s) later than the reorder window, kept at their true time but out of order (raise --reorder-window)",
+        ));
+    }
+    if s.late_crowded > 0 {
+        w.push(format!(
+            "{name}: {} line(s) within the reorder window but after later lines it sent early, being full; kept at their true time but out of order (fewer inputs at once leave each a larger share)",
+            s.late_crowded
         ));
     }
     if s.time.clock_jumps_back > 0 {
@@ -615,4 +630,22 @@ fn source_warnings(s: &SourceStats) -> Vec<String> {
         }
     }
     w
+}
+
+#[cfg(test)]
+mod share_tests {
+    use super::{line_shares, LINES_BUDGET};
+
+    /// The busy logs share the budget by their bytes; a quiet one keeps its 1,000.
+    #[test]
+    fn windows_share_the_lines_by_the_bytes_read() {
+        let shares = line_shares(&[600, 300, 100, 0]);
+        assert_eq!(
+            shares[..3],
+            [LINES_BUDGET * 6 / 10, LINES_BUDGET * 3 / 10, 2_400]
+        );
+        assert_eq!(shares[3], 1_000);
+        assert_eq!(line_shares(&[]), Vec::<usize>::new());
+        assert_eq!(line_shares(&[0, 0]), [1_000, 1_000]);
+    }
 }

@@ -8,7 +8,6 @@
 
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BinaryHeap, VecDeque};
-use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
 use std::sync::{Arc, Mutex};
 
 use crate::event::{Event, Nanos, TimeFlags};
@@ -64,29 +63,6 @@ impl<T: Keyed> Ord for ByKey<T> {
     }
 }
 
-/// The events the reorder windows of a run hold together, and how many they may: a
-/// window past its own share keeps holding while the run's total is under the budget
-/// (a busy log can use what quiet ones leave).
-#[derive(Debug)]
-pub struct Budget {
-    held: AtomicUsize,
-    max: usize,
-}
-
-impl Budget {
-    pub fn new(max: usize) -> Arc<Budget> {
-        Arc::new(Budget {
-            held: AtomicUsize::new(0),
-            max,
-        })
-    }
-
-    /// Events held now, across the run.
-    pub fn held(&self) -> usize {
-        self.held.load(AtomicOrdering::Relaxed)
-    }
-}
-
 /// Restores the order of one source's slightly out-of-order events (or of what they
 /// were made into on arrival).
 pub struct Reorder<T = Event> {
@@ -98,14 +74,15 @@ pub struct Reorder<T = Event> {
     /// What arrived before something later than it, numbered by arrival.
     held: BinaryHeap<Reverse<ByKey<T>>>,
     arrivals: u64,
-    /// The run's budget, when the window shares one (else `max_held` is its bound).
-    budget: Option<Arc<Budget>>,
     max_seen: Nanos,
     last_out: Nanos,
     /// Events that arrived before an earlier-stamped one (moved into place).
     pub reordered: u64,
     /// Events that arrived after the window had passed them (emitted out of order).
     pub late: u64,
+    /// Of those, the ones that arrived within the window: it had sent later events
+    /// early, holding all it may.
+    pub crowded: u64,
 }
 
 impl<T: Keyed> Reorder<T> {
@@ -116,24 +93,17 @@ impl<T: Keyed> Reorder<T> {
             run: VecDeque::new(),
             held: BinaryHeap::new(),
             arrivals: 0,
-            budget: None,
             max_seen: Nanos::MIN,
             last_out: Nanos::MIN,
             reordered: 0,
             late: 0,
+            crowded: 0,
         }
-    }
-
-    /// The window, holding more than `max_held` while `budget` allows.
-    pub fn sharing(mut self, budget: Option<Arc<Budget>>) -> Self {
-        self.budget = budget;
-        self
     }
 
     /// Whether the window holds more than it may.
     fn over(&self) -> bool {
         self.run.len() + self.held.len() > self.max_held
-            && self.budget.as_ref().is_none_or(|b| b.held() > b.max)
     }
 
     /// Takes an event of time `ts`, as `make` makes it given the flags its arrival
@@ -147,14 +117,14 @@ impl<T: Keyed> Reorder<T> {
         if ts < self.last_out {
             flags.insert(TimeFlags::LATE);
             self.late += 1;
+            // Released by time alone, everything sent is older than the window: a late
+            // event within it came after events sent early, the window being full.
+            self.crowded += u64::from(ts >= self.max_seen.saturating_sub(self.window));
             out.push(make(flags));
             return;
         }
         self.max_seen = self.max_seen.max(ts);
         let item = make(flags);
-        if let Some(b) = &self.budget {
-            b.held.fetch_add(1, AtomicOrdering::Relaxed);
-        }
         if self.run.back().is_none_or(|last| last.key() <= item.key()) {
             self.run.push_back(item);
         } else {
@@ -196,9 +166,6 @@ impl<T: Keyed> Reorder<T> {
             None => None,
         };
         if let Some(item) = item {
-            if let Some(b) = &self.budget {
-                b.held.fetch_sub(1, AtomicOrdering::Relaxed);
-            }
             self.last_out = self.last_out.max(item.key().0);
             out.push(item);
         }

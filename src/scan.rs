@@ -79,6 +79,9 @@ pub struct SourceStats {
     pub cut_lines: u64,
     pub reordered: u64,
     pub late: u64,
+    /// Of the late lines, those that came within the reorder window: it was full (its
+    /// share of the run's) and had sent later lines early.
+    pub late_crowded: u64,
     /// Request lines, and those that failed (counted here when not listed).
     pub requests: u64,
     pub requests_failed: u64,
@@ -915,7 +918,10 @@ impl<'o, P: Pack> Scanner<'o, P> {
 
     /// Ends the file: its last record delivered, its figures taken. The reorder window,
     /// the batch and the buckets go on to the next file of the stream.
-    fn finish_file(mut self, reordered: u64, late: u64) -> (SourceStats, Carry<P>) {
+    fn finish_file(
+        mut self,
+        (reordered, late, crowded): (u64, u64, u64),
+    ) -> (SourceStats, Carry<P>) {
         if let Some((ev, _)) = self.pending.take() {
             self.deliver(ev);
         }
@@ -928,6 +934,7 @@ impl<'o, P: Pack> Scanner<'o, P> {
         stats.requests_sample.shrink();
         stats.reordered = self.reorder.reordered - reordered;
         stats.late = self.reorder.late - late;
+        stats.late_crowded = self.reorder.crowded - crowded;
         stats.tz = clock.zone_name();
         stats.time = TimeAssumptions {
             zone_assumed: clock.zone_assumed,
@@ -969,7 +976,6 @@ pub fn scan(
     let plan = StreamPlan {
         read_ahead: false,
         held: opts.reorder_max,
-        budget: None,
     };
     let (mut stats, rest) = scan_stream(vec![(p, clock)], opts, plan, AsEvents, emit);
     let mut all = std::mem::take(&mut *opts.run_table.lock().unwrap_or_else(|e| e.into_inner()));
@@ -982,10 +988,9 @@ pub fn scan(
 pub struct StreamPlan {
     /// Decode on a thread of its own ([`read_ahead_plan`]).
     pub read_ahead: bool,
-    /// Events its reorder window may hold (its share of the run's)…
+    /// Events its reorder window may hold: its share of the run's, fixed before the
+    /// read.
     pub held: usize,
-    /// …and more while the run's windows together hold less than this budget.
-    pub budget: Option<Arc<crate::merge::Budget>>,
 }
 
 /// Streams the files of one log, oldest first, as one source would be: one reorder
@@ -1002,7 +1007,7 @@ pub fn scan_stream<P: Pack>(
     let mut emit = |batch| emit_in_chunks(batch, n, &mut emit);
     let read_ahead = plan.read_ahead;
     let mut carry = Carry {
-        reorder: Reorder::new(opts.reorder_window, plan.held).sharing(plan.budget),
+        reorder: Reorder::new(opts.reorder_window, plan.held),
         pack,
         batch: Vec::with_capacity(opts.batch.max(1)),
         buckets: Buckets::sharing_weighted(opts.client_budget.clone(), weight_of(&files)),
@@ -1051,7 +1056,11 @@ fn scan_file<P: Pack>(
     emit: &mut impl FnMut(Vec<P::Out>) -> bool,
     still_open: &mut bool,
 ) -> (SourceStats, Carry<P>) {
-    let (reordered, late) = (carry.reorder.reordered, carry.reorder.late);
+    let before = (
+        carry.reorder.reordered,
+        carry.reorder.late,
+        carry.reorder.crowded,
+    );
     let parser = LineParser::new(opts.registry.clone(), &p.detection);
     let lean_format = (parser.first()).filter(|&f| opts.registry.formats()[f].has_lean_lane());
     let mut sc = Scanner {
@@ -1147,7 +1156,7 @@ fn scan_file<P: Pack>(
         }
     }
     *still_open = open;
-    sc.finish_file(reordered, late)
+    sc.finish_file(before)
 }
 
 /// The files of `prepared` grouped into streams, each oldest first: the rotations of one
@@ -1335,7 +1344,6 @@ mod stream_tests {
         let plan = StreamPlan {
             read_ahead: false,
             held: 1_000,
-            budget: None,
         };
         let clock = ClockSettings {
             zone: None,

@@ -466,8 +466,18 @@ fn assumptions(run: &Run) -> Vec<String> {
         if t.skew_s != 0.0 {
             parts.push(format!("shifted by {:+}s (--skew)", t.skew_s));
         }
-        if s.late > 0 {
-            parts.push(format!("{} line(s) later than the reorder window", s.late));
+        let (late, crowded) = (s.late, s.late_crowded);
+        if crowded == 0 && late > 0 {
+            parts.push(format!("{late} line(s) later than the reorder window"));
+        } else if crowded == late && late > 0 {
+            parts.push(format!(
+                "{late} line(s) out of order, the reorder window full"
+            ));
+        } else if late > 0 {
+            parts.push(format!(
+                "{late} line(s) out of order ({} later than the reorder window, {crowded} with it full)",
+                late - crowded
+            ));
         }
         if !parts.is_empty() {
             notes.push(format!("{}: {}", clean(&s.input), parts.join("; ")));

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use coroner::event::{Event, Severity, TimeFlags};
-use coroner::merge::{kway, Budget, EventsCursor, Grave, Lines, LinesCursor, Reorder};
+use coroner::merge::{kway, EventsCursor, Grave, Lines, LinesCursor, Reorder};
 use proptest::prelude::*;
 
 fn ev(ts: i64, source: u32, line: u64) -> Event {
@@ -166,39 +166,29 @@ fn late_lines_keep_their_true_time_and_are_counted() {
     }
     r.finish(&mut out);
     assert_eq!(r.late, 1);
+    // 150 came after the window had passed it (300 − 5): not a full window's doing.
+    assert_eq!(r.crowded, 0);
     let late = out.iter().find(|e| e.line == 4).unwrap();
     assert_eq!(late.ts, 150, "never clamped to a neighbour");
     assert!(late.time.contains(TimeFlags::LATE));
 }
 
-/// A window past its own share keeps holding while the run's budget has room, and lets
-/// its oldest go once the run's windows hold more than the budget.
+/// A full window sends its oldest early, in order; a line that then comes behind them,
+/// though within the window, is late and counted as the full window's doing.
 #[test]
-fn a_busy_window_holds_past_its_share_while_the_run_has_room() {
-    let budget = Budget::new(100);
-    let mut busy = Reorder::new(1_000, 10).sharing(Some(budget.clone()));
-    let mut alone = Reorder::new(1_000, 10);
-    let (mut out, mut out_alone) = (Vec::new(), Vec::new());
+fn a_full_window_sends_its_oldest_early() {
+    let mut r = Reorder::new(1_000, 10);
+    let mut out = Vec::new();
     for i in 0..50 {
-        busy.push(ev(i, 0, i as u64 + 1), &mut out);
-        alone.push(ev(i, 1, i as u64 + 1), &mut out_alone);
+        r.push(ev(i, 0, i as u64 + 1), &mut out);
     }
-    // All within the window: the shared window holds all 50, the lone one only 10.
-    assert!(out.is_empty());
-    assert_eq!(budget.held(), 50);
-    assert_eq!(out_alone.len(), 40);
-    // So a line 20 behind still goes in its place in the shared window.
-    busy.push(ev(30, 0, 51), &mut out);
-    assert!(out.is_empty());
-    alone.push(ev(30, 1, 51), &mut out_alone);
-    assert!(out_alone.last().unwrap().time.contains(TimeFlags::LATE));
-    // Past the run's budget, the oldest go, in order.
-    for i in 50..150 {
-        busy.push(ev(i, 0, i as u64 + 2), &mut out);
-    }
-    assert_eq!(budget.held(), 100);
-    assert_eq!(out.len(), 51);
+    // All within the window, but it holds 10 at most.
+    assert_eq!(out.len(), 40);
     assert!(out.windows(2).all(|w| w[0].ts <= w[1].ts));
-    busy.finish(&mut out);
-    assert_eq!(budget.held(), 0);
+    r.push(ev(30, 0, 51), &mut out);
+    assert!(out.last().unwrap().time.contains(TimeFlags::LATE));
+    // Within the window (49 − 1,000), late only because the full window sent 30 early.
+    assert_eq!((r.late, r.crowded), (1, 1));
+    r.finish(&mut out);
+    assert_eq!(out.len(), 51);
 }
