@@ -467,17 +467,15 @@ fn assumptions(run: &Run) -> Vec<String> {
             parts.push(format!("shifted by {:+}s (--skew)", t.skew_s));
         }
         let (late, crowded) = (s.late, s.late_crowded);
-        if crowded == 0 && late > 0 {
-            parts.push(format!("{late} line(s) later than the reorder window"));
-        } else if crowded == late && late > 0 {
-            parts.push(format!(
-                "{late} line(s) out of order, the reorder window full"
-            ));
-        } else if late > 0 {
-            parts.push(format!(
-                "{late} line(s) out of order ({} later than the reorder window, {crowded} with it full)",
-                late - crowded
-            ));
+        if late > 0 {
+            parts.push(match crowded {
+                0 => format!("{late} line(s) later than the reorder window"),
+                c if c == late => format!("{late} line(s) out of order, the reorder window full"),
+                c => format!(
+                    "{late} line(s) out of order ({} later than the reorder window, {c} with it full)",
+                    late - c
+                ),
+            });
         }
         if !parts.is_empty() {
             notes.push(format!("{}: {}", clean(&s.input), parts.join("; ")));
