@@ -457,6 +457,10 @@ pub struct Buckets {
     pending: Vec<Pending>,
     pending_text: String,
     numbered: Vec<u32>,
+    /// Numbered clients not yet in their sets, by (tier, granule): all, and those with a
+    /// failure. At most [`CLIENT_CHECK_EVERY`] and a pending batch: the size check unites
+    /// them first.
+    held: FxHashMap<(u32, i64), (Vec<u32>, Vec<u32>)>,
     /// The latest second folded in, and requests folded since the last split.
     newest: i64,
     since_split: u32,
@@ -502,10 +506,17 @@ impl Buckets {
         self.fit_clients(limit);
     }
 
-    /// Numbers the clients held back (under the run's lock, once for all of them) and
-    /// puts them in their sets. The figures read a settled table.
+    /// Numbers the clients held back and puts every id held in its set. The figures
+    /// read a settled table.
     pub fn settle(&mut self) {
         self.close_open();
+        self.number_pending();
+        self.unite_held();
+    }
+
+    /// Numbers the clients held back (under the run's lock, once for all of them) and
+    /// holds their ids by granule, to be put in the sets together ([`Buckets::unite_held`]).
+    fn number_pending(&mut self) {
         let Some(shared) = self.shared.clone() else {
             return;
         };
@@ -521,17 +532,17 @@ impl Buckets {
                 PendingClient::Text(from, to) => ids.id(&self.pending_text[from..to]),
             }));
         }
-        // Requests come in time order, mostly: one set lookup per run of a granule.
+        // Requests come in time order, mostly: one lookup per run of a granule.
         let g = self.granule();
         let granule = |p: &Pending| (p.tier, p.second.div_euclid(g) * g);
         let mut i = 0;
         while i < self.pending.len() {
             let key = granule(&self.pending[i]);
-            let sets = self.clients_by_granule.entry(key).or_default();
+            let (seen, failed) = self.held.entry(key).or_default();
             while let Some(p) = self.pending.get(i).filter(|p| granule(p) == key) {
-                sets.seen.insert(numbered[i]);
+                seen.push(numbered[i]);
                 if p.failed {
-                    sets.failed.insert(numbered[i]);
+                    failed.push(numbered[i]);
                 }
                 i += 1;
             }
@@ -543,6 +554,25 @@ impl Buckets {
         if self.client_adds >= CLIENT_CHECK_EVERY {
             self.client_adds = 0;
             self.check_clients();
+        }
+    }
+
+    /// Puts the ids held into their granules' sets: each granule's sorted, each id once,
+    /// and united with its set in one merge per container. One id at a time, each would
+    /// move the tail of its container's sorted array (clients are numbered as first seen,
+    /// so a second's ids are scattered over the numbering), and a coarse granule's arrays
+    /// hold thousands.
+    fn unite_held(&mut self) {
+        for (key, (mut seen, mut failed)) in self.held.drain() {
+            let sets = self.clients_by_granule.entry(key).or_default();
+            for (set, ids) in [(&mut sets.seen, &mut seen), (&mut sets.failed, &mut failed)] {
+                ids.sort_unstable();
+                ids.dedup();
+                match RoaringBitmap::from_sorted_iter(ids.iter().copied()) {
+                    Ok(add) => *set |= add,
+                    Err(_) => set.extend(ids.iter().copied()),
+                }
+            }
         }
     }
 
@@ -642,7 +672,8 @@ impl Buckets {
                 });
                 if self.pending.len() >= PENDING_CLIENTS || self.pending_text.len() >= PENDING_TEXT
                 {
-                    self.settle();
+                    self.close_open();
+                    self.number_pending();
                 }
             } else {
                 let id = self.clients.id(c);
