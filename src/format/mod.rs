@@ -1409,9 +1409,9 @@ impl Format {
         if !std::ptr::eq(first, stamp) {
             return;
         }
-        if let Some(frac) = fmt.fraction_digits(stamp) {
+        if let Some(marks) = fmt.marks(stamp) {
             let key = std::ptr::from_ref(fmt) as usize;
-            clock.remember(key, stamp, frac, raw, prec, ts, flags);
+            clock.remember(key, stamp, marks, raw, prec, ts, flags);
         }
     }
 

@@ -4,7 +4,7 @@ use chrono::{Datelike, Timelike};
 use chrono_tz::Tz;
 
 use super::stamp::{fraction_ns, unleap};
-use super::{resolve_local, RawTime, YearAnchor, YearSource};
+use super::{resolve_local, Marks, RawTime, YearAnchor, YearSource};
 use crate::event::{Nanos, TimeFlags};
 use crate::same_bytes;
 
@@ -48,7 +48,10 @@ const MEMO_TEXT: usize = 48;
 
 /// A stamp just resolved, with where its fraction digits are: the next line of a busy log
 /// most often has the same stamp but for those digits, and then its instant is this one's
-/// second plus its own fraction.
+/// second plus its own fraction. When its seconds digits are known too, and every second
+/// of its minute resolves alike, it stands for the whole minute: a log stamped when
+/// requests start but written when they end interleaves many seconds (a request that
+/// took 30 s is written among those that started 30 s later).
 #[derive(Clone, Debug)]
 struct Memo {
     /// The stamp format that read it (its address: the run's formats do not move).
@@ -57,11 +60,16 @@ struct Memo {
     text: [u8; MEMO_TEXT],
     /// The fraction's digits in `text` (empty: it had none).
     frac: std::ops::Range<usize>,
-    /// The instant, the flags and the stamp's precision, its fraction taken off.
+    /// The seconds' two digits in `text`, before the fraction (empty: the memo stands
+    /// for its second only).
+    secs: std::ops::Range<usize>,
+    /// The instant, the flags and the stamp's precision, its fraction taken off (and
+    /// its seconds, when `secs` is not empty).
     base: Nanos,
     flags: TimeFlags,
     prec: u8,
-    /// The year anchor's last date-time, its fraction taken off, and its year.
+    /// The year anchor's last date-time, its fraction taken off (and its seconds), and
+    /// its year.
     wall: chrono::NaiveDateTime,
     year: i32,
     /// What resolving it counted.
@@ -71,13 +79,36 @@ struct Memo {
 
 impl Memo {
     /// Is `b`, read by `format`, this stamp but for its fraction digits?
+    /// (Or but for its seconds digits too, when it stands for its minute.)
     #[inline(always)]
     fn fits(&self, format: usize, b: &[u8]) -> bool {
         let (s, e) = (self.frac.start, self.frac.end);
-        self.format == format
-            && b.len() == self.len
-            && same_bytes(&b[..s], &self.text[..s])
-            && same_bytes(&b[e..], &self.text[e..self.len])
+        if self.format != format || b.len() != self.len {
+            return false;
+        }
+        let t = &self.text[..self.len];
+        if self.secs.is_empty() {
+            return same_bytes(&b[..s], &t[..s]) && same_bytes(&b[e..], &t[e..]);
+        }
+        let (a, z) = (self.secs.start, self.secs.end);
+        // With no fraction, `frac` is empty and the seconds end the compared prefix.
+        let (s, e) = if s == e { (z, z) } else { (s, e) };
+        same_bytes(&b[..a], &t[..a])
+            && same_bytes(&b[z..s], &t[z..s])
+            && same_bytes(&b[e..], &t[e..])
+    }
+
+    /// The second of `b` (which [`Memo::fits`]) when the memo stands for its minute: its
+    /// two digits, at most 59 (a leap second is resolved in full). `Some(0)` for a memo
+    /// of one second; `None`: not a second the memo can answer.
+    #[inline(always)]
+    fn second(&self, b: &[u8]) -> Option<u32> {
+        if self.secs.is_empty() {
+            return Some(0);
+        }
+        let d = &b[self.secs.clone()];
+        let (t, u) = (d[0].wrapping_sub(b'0'), d[1].wrapping_sub(b'0'));
+        (t <= 5 && u <= 9).then_some(t as u32 * 10 + u as u32)
     }
 }
 
@@ -212,13 +243,14 @@ impl SourceClock {
         &mut self,
         format: usize,
         text: &str,
-        frac: std::ops::Range<usize>,
+        marks: Marks,
         raw: RawTime,
         prec: u8,
         ns: Nanos,
         flags: TimeFlags,
     ) {
         let b = text.as_bytes();
+        let frac = marks.frac.unwrap_or(0..0);
         // A leap second, or a wall time the zone skips or repeats, is resolved each time.
         let odd = [
             TimeFlags::LEAP_SECOND,
@@ -248,6 +280,7 @@ impl SourceClock {
             len: b.len(),
             text: [0; MEMO_TEXT],
             frac,
+            secs: 0..0,
             base,
             flags,
             prec,
@@ -256,11 +289,45 @@ impl SourceClock {
             zone_assumed,
             year_inferred,
         };
+        if let Some(secs) = marks.secs.filter(|_| !year_inferred) {
+            m.secs = secs;
+            match m.second(b).filter(|&sec| sec == wall.second()) {
+                Some(sec) if m.secs.end <= m.frac.start || m.frac.is_empty() => {
+                    let minute = (
+                        wall.with_second(0),
+                        base.checked_sub(sec as i64 * 1_000_000_000),
+                    );
+                    match minute {
+                        (Some(w), Some(ns)) if self.minute_alike(w, ns, zone_assumed) => {
+                            (m.wall, m.base) = (w, ns);
+                        }
+                        _ => m.secs = 0..0,
+                    }
+                }
+                _ => m.secs = 0..0,
+            }
+        }
         m.text[..b.len()].copy_from_slice(b);
         // In place of the one less lately read (what is left of either is of a stamp with
         // its year: resolving this one forgot the others).
         self.hot ^= 1;
         self.memo[self.hot] = Some(m);
+    }
+
+    /// Does every second of the minute of wall time `wall` (its first second) resolve as
+    /// `ns` plus that second, with no flag of its own? Always, but for a wall time read
+    /// in an assumed zone whose offset changes within that minute (a transition at an
+    /// odd second, as some zones' first ones are) or skips or repeats it.
+    fn minute_alike(&self, wall: chrono::NaiveDateTime, ns: Nanos, zone_assumed: bool) -> bool {
+        let Some(tz) = self.settings.zone.filter(|_| zone_assumed) else {
+            return true;
+        };
+        let at = |s: i64| {
+            let dt = wall.checked_add_signed(chrono::TimeDelta::seconds(s))?;
+            let (t, flags) = resolve_local(dt, tz)?;
+            (flags == TimeFlags::default()).then(|| t.checked_add(self.settings.skew))?
+        };
+        at(0) == Some(ns) && at(59) == ns.checked_add(59_000_000_000)
     }
 
     /// Drops what the memo keeps of stamps whose year was completed: another time read
@@ -308,11 +375,17 @@ impl SourceClock {
         let m = self.memo[self.hot].as_ref()?;
         let (s, e) = (m.frac.start, m.frac.end);
         let f = fraction_ns(&b[s..e])?;
-        let ns = m.base + f as i64;
-        if ns > LATEST {
+        let sec = m.second(b)?;
+        let ns = m.base + sec as i64 * 1_000_000_000 + f as i64;
+        if !(EARLIEST..=LATEST).contains(&ns) {
             return None;
         }
-        self.years.again(m.wall.with_nanosecond(f)?);
+        let wall = if m.secs.is_empty() {
+            m.wall
+        } else {
+            m.wall.with_second(sec)?
+        };
+        self.years.again(wall.with_nanosecond(f)?);
         self.zone_assumed += m.zone_assumed as u64;
         self.year_inferred += m.year_inferred as u64;
         self.last = Some(ns);
@@ -363,8 +436,8 @@ mod tests {
                 Some(hit) => Some(hit),
                 None => fmt.parse(s).ok().and_then(|(raw, prec)| {
                     let (ns, f) = lean.resolve(raw)?;
-                    if let Some(frac) = fmt.fraction_digits(s) {
-                        lean.remember(key, s, frac, raw, prec, ns, f);
+                    if let Some(marks) = fmt.marks(s) {
+                        lean.remember(key, s, marks, raw, prec, ns, f);
                     }
                     Some((ns, f, prec))
                 }),
@@ -389,23 +462,30 @@ mod tests {
         let key = std::ptr::from_ref(fmt) as usize;
         let (raw, prec) = fmt.parse(s).unwrap();
         let (ns, f) = c.resolve(raw).unwrap();
-        c.remember(key, s, fmt.fraction_digits(s).unwrap(), raw, prec, ns, f);
+        c.remember(key, s, fmt.marks(s).unwrap(), raw, prec, ns, f);
         ns
     }
 
     #[test]
-    fn a_stamp_in_the_last_ones_second_is_not_read_again() {
+    fn a_stamp_in_the_last_ones_minute_is_not_read_again() {
         let fmt = TsFormat::from_spec("%d/%b/%Y:%H:%M:%S%.f").unwrap();
         let key = std::ptr::from_ref(&fmt) as usize;
         let mut c = clock();
-        let ns = read(&mut c, &fmt, "13/Feb/2024:21:00:00.011");
-        let (again, _, _) = c.again(key, "13/Feb/2024:21:00:00.987").unwrap();
+        let ns = read(&mut c, &fmt, "13/Feb/2024:21:00:07.011");
+        let (again, _, _) = c.again(key, "13/Feb/2024:21:00:07.987").unwrap();
         assert_eq!(again - ns, 976_000_000);
-        assert!(c.again(key, "13/Feb/2024:21:00:01.011").is_none());
+        let (again, _, _) = c.again(key, "13/Feb/2024:21:00:00.011").unwrap();
+        assert_eq!(ns - again, 7_000_000_000);
+        let (again, _, _) = c.again(key, "13/Feb/2024:21:00:59.999").unwrap();
+        assert_eq!(again - ns, 52_988_000_000);
+        // Not another minute, a leap second, nor a second that is not two digits.
+        assert!(c.again(key, "13/Feb/2024:21:01:07.011").is_none());
+        assert!(c.again(key, "13/Feb/2024:21:00:60.011").is_none());
+        assert!(c.again(key, "13/Feb/2024:21:00:7a.011").is_none());
         assert!(c.again(key, "13/Feb/2024:21:00:00.01").is_none());
         assert!(c.again(key + 1, "13/Feb/2024:21:00:00.011").is_none());
         // A stamp with its year stays known past others resolved…
-        let (raw2, _) = fmt.parse("13/Feb/2024:21:00:01.002").unwrap();
+        let (raw2, _) = fmt.parse("13/Feb/2024:21:01:01.002").unwrap();
         c.resolve(raw2).unwrap();
         assert!(c.again(key, "13/Feb/2024:21:00:00.5").is_none());
         assert!(c.again(key, "13/Feb/2024:21:00:00.500").is_some());
@@ -427,26 +507,46 @@ mod tests {
         assert!(c.again(key, "Feb 13 21:00:00.500").is_none());
     }
 
-    /// Stamps that go back and forth across a second's turn (a log stamped at each
+    /// Stamps that go back and forth across a minute's turn (a log stamped at each
     /// request's start, written at its end) are all read through the memo.
     #[test]
-    fn two_seconds_in_turn_are_both_remembered() {
+    fn two_minutes_in_turn_are_both_remembered() {
         let fmt = TsFormat::from_spec("%d/%b/%Y:%H:%M:%S%.f").unwrap();
         let key = std::ptr::from_ref(&fmt) as usize;
         let mut c = clock();
-        read(&mut c, &fmt, "13/Feb/2024:21:00:00.900");
-        read(&mut c, &fmt, "13/Feb/2024:21:00:01.002");
+        read(&mut c, &fmt, "13/Feb/2024:21:00:59.900");
+        read(&mut c, &fmt, "13/Feb/2024:21:01:00.002");
         let at = |c: &mut SourceClock, s: &str| c.again(key, s).map(|(ns, _, _)| ns);
         let base = at(&mut c, "13/Feb/2024:21:00:00.000").unwrap();
         assert_eq!(
-            at(&mut c, "13/Feb/2024:21:00:01.000"),
-            Some(base + 1_000_000_000)
+            at(&mut c, "13/Feb/2024:21:01:30.000"),
+            Some(base + 90_000_000_000)
         );
         assert_eq!(
             at(&mut c, "13/Feb/2024:21:00:00.999"),
             Some(base + 999_000_000)
         );
-        assert_eq!(at(&mut c, "13/Feb/2024:21:00:02.000"), None);
+        assert_eq!(at(&mut c, "13/Feb/2024:21:02:00.000"), None);
+    }
+
+    /// A minute in which the zone's offset changes at an odd second (Monrovia left its
+    /// mean time, −0:44:30, at what would have been 00:00 on 1972-01-07, and the clock
+    /// went to 00:44:30) stands for its own second only; the same minute a day later
+    /// stands for itself whole.
+    #[test]
+    fn a_minute_the_zone_cuts_stands_for_its_second_only() {
+        let fmt = TsFormat::from_spec("%d/%b/%Y:%H:%M:%S").unwrap();
+        let key = std::ptr::from_ref(&fmt) as usize;
+        let mut c = SourceClock::new(ClockSettings {
+            zone: Some(chrono_tz::Africa::Monrovia),
+            year: YearSource::Guess(0),
+            skew: 0,
+        });
+        read(&mut c, &fmt, "07/Jan/1972:00:44:45");
+        assert!(c.again(key, "07/Jan/1972:00:44:45").is_some());
+        assert!(c.again(key, "07/Jan/1972:00:44:50").is_none());
+        read(&mut c, &fmt, "08/Jan/1972:00:44:45");
+        assert!(c.again(key, "08/Jan/1972:00:44:50").is_some());
     }
 
     fn stamps() -> impl Strategy<Value = Vec<(usize, String)>> {
@@ -460,6 +560,16 @@ mod tests {
             (2024, 3, 31, 2, 30, 0),
             (2024, 2, 13, 21, 0, 0),
             (2024, 2, 13, 21, 0, 1),
+            // Other seconds of those minutes: one memo may answer for the whole minute.
+            (2023, 12, 31, 23, 59, 7),
+            (2016, 12, 31, 23, 59, 30),
+            (2024, 10, 27, 2, 30, 45),
+            (2024, 3, 31, 2, 30, 45),
+            (2024, 2, 13, 21, 0, 59),
+            // Monrovia's minute cut by its mean time's end (see the test above).
+            (1972, 1, 7, 0, 44, 29),
+            (1972, 1, 7, 0, 44, 30),
+            (1972, 1, 7, 0, 44, 59),
         ]);
         let frac = prop::option::of("[0-9]{1,10}");
         prop::collection::vec((0usize..4, seconds, frac), 1..24).prop_map(|v| {
@@ -487,7 +597,11 @@ mod tests {
         #[test]
         fn the_memo_resolves_as_the_clock_does(
             v in stamps(),
-            berlin in any::<bool>(),
+            zone in prop::sample::select(vec![
+                None,
+                Some(chrono_tz::Europe::Berlin),
+                Some(chrono_tz::Africa::Monrovia),
+            ]),
             skew in prop::sample::select(vec![0, 1_500_000_000, -250_000]),
         ) {
             const SPECS: [&str; 4] = [
@@ -496,7 +610,6 @@ mod tests {
                 "%m%d %H:%M:%S%.f",
                 "%d/%b/%Y:%H:%M:%S %z",
             ];
-            let zone = berlin.then_some(chrono_tz::Europe::Berlin);
             for (k, spec) in SPECS.iter().enumerate() {
                 let mine: Vec<(usize, String)> =
                     v.iter().filter(|(f, _)| *f == k).map(|(_, s)| (0, s.clone())).collect();

@@ -122,16 +122,16 @@ impl Layout {
         self.id
     }
 
-    /// [`Layout::read`], and where the fraction's digits are in `text` when it has some.
-    /// A stamp that differs from `text` only in those digits (as many, all digits) reads
-    /// as the same wall time with the other fraction: every other step sees the same bytes.
-    pub fn read_marked(
-        &self,
-        text: &str,
-        year: i32,
-    ) -> Option<(Read, Option<std::ops::Range<usize>>)> {
+    /// [`Layout::read`], and where the fraction's digits are in `text` when it has some,
+    /// and the seconds' when they are two digits right where the step starts. A stamp
+    /// that differs from `text` only in the fraction digits (as many, all digits) reads
+    /// as the same wall time with the other fraction; only in the seconds digits (two
+    /// digits, at most 59), as the same with the other second: every other step sees the
+    /// same bytes.
+    pub fn read_marked(&self, text: &str, year: i32) -> Option<(Read, Marks)> {
         let b = text.as_bytes();
         let mut marked = None;
+        let mut secs = None;
         let mut i = 0;
         let mut v = [0u32; 6];
         v[0] = u32::try_from(year).ok()?;
@@ -146,6 +146,7 @@ impl Layout {
                 }
                 Step::Space => i = spaces(b, i)?,
                 Step::Number(f) => {
+                    let at = i;
                     i = spaces(b, i)?;
                     let max = if *f == Field::Year { 4 } else { 2 };
                     if *f == Field::Year && matches!(b.get(i), Some(b'+' | b'-')) {
@@ -156,6 +157,9 @@ impl Layout {
                         return None;
                     }
                     v[*f as usize] = n;
+                    if *f == Field::Second && len == 2 && i == at {
+                        secs = Some(i..i + 2);
+                    }
                     i += len;
                 }
                 Step::MonthName => {
@@ -214,8 +218,15 @@ impl Layout {
             offset_s,
             fraction_digits,
         };
-        Some((read, marked))
+        Some((read, Marks { frac: marked, secs }))
     }
+}
+
+/// Where a stamp's fraction digits and seconds digits are ([`Layout::read_marked`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Marks {
+    pub frac: Option<std::ops::Range<usize>>,
+    pub secs: Option<std::ops::Range<usize>>,
 }
 
 fn same_kind(a: &Step, b: &Step) -> bool {

@@ -15,6 +15,7 @@ mod zone;
 
 pub use clock::{ClockSettings, SourceClock};
 pub use duration::parse_duration;
+pub use layout::Marks;
 pub use skew::{
     estimate, estimate_sampled, request_key, Observation, Sampler, SkewEstimate,
     DEFAULT_MAX_OFFSET, DEFAULT_SAMPLE, MIN_PAIRS,

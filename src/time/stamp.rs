@@ -13,7 +13,7 @@
 use chrono::format::{parse, Item, Parsed, StrftimeItems};
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 
-use super::layout::Layout;
+use super::layout::{Layout, Marks};
 use crate::event::Nanos;
 
 /// The placeholder year for yearless stamps (a leap year, so `Feb 29` parses).
@@ -177,11 +177,11 @@ impl TsFormat {
         .ok_or_else(|| StampError::OutOfRange(text.to_string()))
     }
 
-    /// Where the fraction digits of `text` are (`0..0`: it has none), when this format
-    /// has just read it by its layout on this thread: then a stamp that differs from
-    /// `text` only in those digits (as many, all digits) reads as the same wall time with
-    /// the other fraction. `None` when that is not known.
-    pub fn fraction_digits(&self, text: &str) -> Option<std::ops::Range<usize>> {
+    /// Where the fraction digits and the seconds digits of `text` are, when this format
+    /// has just read it by its layout on this thread ([`Layout::read_marked`]): then a
+    /// stamp that differs from `text` only in those digits reads as the same wall time
+    /// with the other fraction, or second. `None` when that is not known.
+    pub fn marks(&self, text: &str) -> Option<Marks> {
         let TsFormat::Strftime {
             layout: Some(l),
             has_year,
@@ -193,8 +193,12 @@ impl TsFormat {
         LAYOUT_CACHE.with(|c| {
             let c = c.borrow();
             let b = text.as_bytes();
-            (c.id == l.id() && c.has_year == *has_year && c.text.get(..c.len) == Some(b))
-                .then(|| c.frac.clone())
+            (c.id == l.id() && c.has_year == *has_year && c.text.get(..c.len) == Some(b)).then(
+                || Marks {
+                    frac: Some(c.frac.clone()).filter(|f| !f.is_empty()),
+                    secs: c.secs.clone(),
+                },
+            )
         })
     }
 }
@@ -219,6 +223,8 @@ struct LayoutCache {
     text: [u8; LAYOUT_CACHE_TEXT],
     /// The fraction's digits in `text` (empty: it had none).
     frac: std::ops::Range<usize>,
+    /// The seconds' digits in `text`, when two digits right where their step began.
+    secs: Option<std::ops::Range<usize>>,
     /// What the stamp read as, its fraction taken off.
     base: (RawTime, u8),
 }
@@ -255,6 +261,7 @@ impl LayoutCache {
         len: 0,
         text: [0; LAYOUT_CACHE_TEXT],
         frac: 0..0,
+        secs: None,
         base: (RawTime::Previous, 0),
     };
 
@@ -272,14 +279,14 @@ impl LayoutCache {
         Some((refraction(base, 0, ns)?, prec))
     }
 
-    /// Remembers what `text` read as; `frac`: where its fraction digits are, `ns` their
-    /// value.
+    /// Remembers what `text` read as; `marks`: where its fraction digits (`ns` their
+    /// value) and seconds digits are.
     fn put(
         &mut self,
         id: u64,
         has_year: bool,
         text: &str,
-        frac: Option<std::ops::Range<usize>>,
+        marks: Marks,
         ns: u32,
         read: (RawTime, u8),
     ) {
@@ -293,7 +300,8 @@ impl LayoutCache {
         };
         self.text[..b.len()].copy_from_slice(b);
         (self.id, self.has_year, self.len) = (id, has_year, b.len());
-        self.frac = frac.unwrap_or(0..0);
+        self.frac = marks.frac.unwrap_or(0..0);
+        self.secs = marks.secs;
         self.base = (base, read.1);
     }
 }
@@ -603,10 +611,10 @@ fn parse_epoch(text: &str, unit: EpochUnit) -> Parse {
 /// would fail or is chrono's to make.
 /// Reads `text` by its layout, and leaves what it read in [`LAYOUT_CACHE`].
 fn read_layout(l: &Layout, text: &str, has_year: bool) -> Option<(RawTime, u8)> {
-    let (r, frac) = l.read_marked(text, PLACEHOLDER_YEAR)?;
+    let (r, marks) = l.read_marked(text, PLACEHOLDER_YEAR)?;
     let read = read_plain(r, text, has_year)?;
     let ns = r.dt.nanosecond();
-    LAYOUT_CACHE.with(|c| c.borrow_mut().put(l.id(), has_year, text, frac, ns, read));
+    LAYOUT_CACHE.with(|c| c.borrow_mut().put(l.id(), has_year, text, marks, ns, read));
     Some(read)
 }
 
