@@ -447,6 +447,18 @@ fn unsigned(b: &[u8]) -> Option<u64> {
     if digits.is_empty() {
         return None;
     }
+    // Nineteen digits or fewer cannot overflow: no check per digit.
+    if digits.len() <= 19 {
+        let mut n = 0u64;
+        for &c in digits {
+            let d = c.wrapping_sub(b'0');
+            if d > 9 {
+                return None;
+            }
+            n = n * 10 + d as u64;
+        }
+        return Some(n);
+    }
     digits.iter().try_fold(0u64, |n, &c| {
         c.is_ascii_digit()
             .then(|| n.checked_mul(10)?.checked_add((c - b'0') as u64))

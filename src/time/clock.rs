@@ -6,7 +6,6 @@ use chrono_tz::Tz;
 use super::stamp::{fraction_ns, unleap};
 use super::{resolve_local, Marks, RawTime, YearAnchor, YearSource};
 use crate::event::{Nanos, TimeFlags};
-use crate::same_bytes;
 
 /// The instants a source's times may resolve to: 1908-01-01 (inclusive) to 2200-01-01
 /// (exclusive), 292 years, so that the difference of any two fits in an `i64` of
@@ -45,6 +44,7 @@ pub struct SourceClock {
 
 /// The longest stamp [`SourceClock::remember`] keeps.
 const MEMO_TEXT: usize = 48;
+const MEMO_WORDS: usize = MEMO_TEXT / 8;
 
 /// A stamp just resolved, with where its fraction digits are: the next line of a busy log
 /// most often has the same stamp but for those digits, and then its instant is this one's
@@ -58,6 +58,11 @@ struct Memo {
     format: usize,
     len: usize,
     text: [u8; MEMO_TEXT],
+    /// `text` as little-endian words, its digits that may differ (fraction, seconds)
+    /// and the bytes past its end zeroed, and the mask that zeroes them
+    /// ([`Memo::seal`]): a stamp fits when its words, masked, are these.
+    words: [u64; MEMO_WORDS],
+    mask: [u64; MEMO_WORDS],
     /// The fraction's digits in `text` (empty: it had none).
     frac: std::ops::Range<usize>,
     /// The seconds' two digits in `text`, before the fraction (empty: the memo stands
@@ -78,24 +83,32 @@ struct Memo {
 }
 
 impl Memo {
-    /// Is `b`, read by `format`, this stamp but for its fraction digits?
-    /// (Or but for its seconds digits too, when it stands for its minute.)
+    /// Is `b`, read by `format`, this stamp but for its fraction digits? (Or but for its
+    /// seconds digits too, when it stands for its minute.)
     #[inline(always)]
     fn fits(&self, format: usize, b: &[u8]) -> bool {
-        let (s, e) = (self.frac.start, self.frac.end);
         if self.format != format || b.len() != self.len {
             return false;
         }
-        let t = &self.text[..self.len];
-        if self.secs.is_empty() {
-            return same_bytes(&b[..s], &t[..s]) && same_bytes(&b[e..], &t[e..]);
+        let mut differ = 0;
+        let mut words = b.chunks(8);
+        for (k, w) in (&mut words).take(MEMO_WORDS).enumerate() {
+            differ |= (crate::word_le(w) & self.mask[k]) ^ self.words[k];
         }
-        let (a, z) = (self.secs.start, self.secs.end);
-        // With no fraction, `frac` is empty and the seconds end the compared prefix.
-        let (s, e) = if s == e { (z, z) } else { (s, e) };
-        same_bytes(&b[..a], &t[..a])
-            && same_bytes(&b[z..s], &t[z..s])
-            && same_bytes(&b[e..], &t[e..])
+        differ == 0
+    }
+
+    /// Fills `words` and `mask` from `text` and the digits that may differ.
+    fn seal(&mut self) {
+        let mut keep = [0xffu8; MEMO_TEXT];
+        keep[self.len..].fill(0);
+        keep[self.frac.clone()].fill(0);
+        keep[self.secs.clone()].fill(0);
+        for k in 0..MEMO_WORDS {
+            let at = k * 8..k * 8 + 8;
+            self.mask[k] = crate::word_le(&keep[at.clone()]);
+            self.words[k] = crate::word_le(&self.text[at]) & self.mask[k];
+        }
     }
 
     /// The second of `b` (which [`Memo::fits`]) when the memo stands for its minute: its
@@ -279,6 +292,8 @@ impl SourceClock {
             format,
             len: b.len(),
             text: [0; MEMO_TEXT],
+            words: [0; MEMO_WORDS],
+            mask: [0; MEMO_WORDS],
             frac,
             secs: 0..0,
             base,
@@ -308,6 +323,7 @@ impl SourceClock {
             }
         }
         m.text[..b.len()].copy_from_slice(b);
+        m.seal();
         // In place of the one less lately read (what is left of either is of a stamp with
         // its year: resolving this one forgot the others).
         self.hot ^= 1;
