@@ -558,12 +558,14 @@ impl Buckets {
     }
 
     /// Puts the ids held into their granules' sets: each granule's sorted, each id once,
-    /// and united with its set in one merge per container. One id at a time, each would
-    /// move the tail of its container's sorted array (clients are numbered as first seen,
-    /// so a second's ids are scattered over the numbering), and a coarse granule's arrays
-    /// hold thousands.
+    /// and united with its set in one merge per container. One id at a time, each would move the tail of
+    /// its container's sorted array (clients are numbered as first seen, so a second's
+    /// ids are scattered over the numbering), and a coarse granule's arrays hold
+    /// thousands.
     fn unite_held(&mut self) {
-        for (key, (mut seen, mut failed)) in self.held.drain() {
+        // Taken whole: a sparse log may hold many granules at once, and their table is
+        // not kept.
+        for (key, (mut seen, mut failed)) in std::mem::take(&mut self.held) {
             let sets = self.clients_by_granule.entry(key).or_default();
             for (set, ids) in [(&mut sets.seen, &mut seen), (&mut sets.failed, &mut failed)] {
                 ids.sort_unstable();
@@ -747,11 +749,15 @@ impl Buckets {
     }
 
     /// Heap bytes the client sets hold (about: each container's values with the slack
-    /// of a growing vector, plus its own header and the allocator's).
+    /// of a growing vector, plus its own header and the allocator's). An array is counted
+    /// by its values, 8 bytes each (roaring's own count, 4 bytes a value, and room to
+    /// double), not by its capacity: the capacity depends on how the ids came (one at a
+    /// time, or united in batches), and the measure, and so where granules coarsen, must
+    /// depend on the ids alone.
     pub fn client_set_bytes(&self) -> usize {
         fn heap(b: &RoaringBitmap) -> usize {
             let st = b.statistics();
-            let values = st.n_bytes_array_containers * 3 / 2
+            let values = st.n_values_array_containers as u64 * 8
                 + st.n_bytes_run_containers * 3 / 2
                 + st.n_bytes_bitset_containers;
             std::mem::size_of::<RoaringBitmap>() + st.n_containers as usize * 64 + values as usize
@@ -762,8 +768,10 @@ impl Buckets {
             .sum()
     }
 
-    /// Doubles the granule until the client sets fit `budget` bytes.
+    /// Doubles the granule until the client sets fit `budget` bytes (the table settled
+    /// first: no id is held at the granule it had).
     pub fn fit_clients(&mut self, budget: usize) {
+        self.settle();
         while self.client_set_bytes() > budget && self.can_coarsen() {
             self.coarsen_to(self.granule() * 2);
         }
@@ -1231,6 +1239,35 @@ mod tests {
         assert_eq!(x.clients_by_granule.len(), 1);
         assert!(x.granule() <= MAX_GRANULE);
         assert_eq!(x.clients_between(0, 0, 100_000_000).0, 1);
+    }
+
+    /// The ids of a granule united in batches (settled in between, as the size checks
+    /// and hand-overs do) measure as the same ids put in at once: the granules coarsen
+    /// at the same points however the reading was cut. A plain union would leave the
+    /// arrays the room of both batches, duplicates and all.
+    #[test]
+    fn sets_united_in_batches_measure_as_one() {
+        let fold = |settle_every: usize| {
+            let mut b = Buckets::sharing(ClientBudget::new(CLIENT_SET_BUDGET));
+            for i in 0..8192usize {
+                let client = format!("10.0.{}.{}", i % 7, (i * 31) % 100 + 1);
+                let r = RequestRef {
+                    client: Some(client.as_str().into()),
+                    ..req(503, "s", "-", true)
+                };
+                b.add("t", (i as i64 / 3000) * NANOS_PER_SEC, &r);
+                if (i + 1) % settle_every == 0 {
+                    b.settle();
+                }
+            }
+            b.settle();
+            (b.client_set_bytes(), b.clients_between(0, 0, 10))
+        };
+        let whole = fold(usize::MAX);
+        assert_eq!(whole.1, (700, 700));
+        for every in [4096, 1000, 333, 1] {
+            assert_eq!(fold(every), whole, "settled every {every}");
+        }
     }
 
     #[test]
