@@ -560,10 +560,10 @@ impl Buckets {
     }
 
     /// Puts the ids held into their granules' sets: each granule's sorted, each id once,
-    /// and united with its set in one merge per container. One id at a time, each would move the tail of
-    /// its container's sorted array (clients are numbered as first seen, so a second's
-    /// ids are scattered over the numbering), and a coarse granule's arrays hold
-    /// thousands.
+    /// and united with its set in one merge per container. One id at a time, each would
+    /// move the tail of its container's sorted array (clients are numbered as first seen,
+    /// so a second's ids are scattered over the numbering), and a coarse granule's arrays
+    /// hold thousands.
     fn unite_held(&mut self) {
         for (key, (mut seen, mut failed)) in self.held.drain() {
             let sets = self.clients_by_granule.entry(key).or_default();
@@ -678,7 +678,6 @@ impl Buckets {
                 });
                 if self.pending.len() >= PENDING_CLIENTS || self.pending_text.len() >= PENDING_TEXT
                 {
-                    self.close_open();
                     self.number_pending();
                 }
             } else {
@@ -1247,8 +1246,9 @@ mod tests {
 
     /// The ids of a granule united in batches (settled in between, as the size checks
     /// and hand-overs do) measure as the same ids put in at once: the granules coarsen
-    /// at the same points however the reading was cut. A plain union would leave the
-    /// arrays the room of both batches, duplicates and all.
+    /// at the same points however the reading was cut. Measured by the arrays'
+    /// capacity, they would not: a union leaves an array the room of both batches,
+    /// duplicates and all.
     #[test]
     fn sets_united_in_batches_measure_as_one() {
         let fold = |settle_every: usize| {

@@ -91,8 +91,7 @@ impl Memo {
             return false;
         }
         let mut differ = 0;
-        let mut words = b.chunks(8);
-        for (k, w) in (&mut words).take(MEMO_WORDS).enumerate() {
+        for (k, w) in b.chunks(8).take(MEMO_WORDS).enumerate() {
             differ |= (crate::word_le(w) & self.mask[k]) ^ self.words[k];
         }
         differ == 0
