@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Whole-binary figures, side by side in one run (issue #8): coroner beside zcat, the
-# flate2 decode ceiling, lnav and GoAccess, on the same generated files; wall time, peak
-# RSS, CPU time (user + system), and ratios from this run: to zcat and to the ceiling by
-# wall time, and to the ceiling per core (plain bytes per CPU second, each side).
+# flate2 decode ceiling, a hand-written floor, lnav and GoAccess, on the same generated
+# files; wall time, peak RSS, CPU time (user + system), and ratios from this run: to zcat
+# and to the ceiling by wall time, and to the ceiling per core (plain bytes per CPU
+# second, each side).
 #
 #   benches/compare.sh [SIZE]      SIZE of the generated scenario (default 1GB; 200MB, 10GB…)
 #   BENCH_DIR=/some/dir benches/compare.sh    reuse generated files between runs
@@ -32,12 +33,13 @@ fi
 if [ -z "${NO_BUILD:-}" ]; then   # NO_BUILD=1: use the binaries already in target/release
   echo "building (release)…" >&2
   cargo build --release --quiet
-  cargo build --release --quiet --example decode_ceiling
+  cargo build --release --quiet --example decode_ceiling --example lean_floor
   cargo build --release --quiet --manifest-path tools/samplegen/Cargo.toml
 fi
 gen=tools/samplegen/target/release/samplegen
 bin=target/release/coroner
 ceiling=target/release/examples/decode_ceiling
+floor=target/release/examples/lean_floor
 
 # One file per log, oldest rotation first.
 concat() { # dir base
@@ -87,6 +89,11 @@ run() { # name plain-bytes command…
 }
 run "zcat lb1.log.gz" "$lb1_plain" zcat "$work/lb1.log.gz"; zcat_s=$last
 run "flate2 decode+split ceiling (1 core)" "$lb1_plain" "$ceiling" "$work/lb1.log.gz"; ceil_s=$last; ceil_cpu=$cpu
+# What a bare hand-written counter costs (examples/lean_floor.rs): the same counts, none
+# of coroner's checks; then with each line checked whole, as telling parsed from
+# rejected needs.
+run "hand-written floor (1 core)" "$lb1_plain" "$floor" "$work/lb1.log.gz"
+run "hand-written floor, lines checked (1 core)" "$lb1_plain" "$floor" --check "$work/lb1.log.gz"
 run "coroner timeline lb1.log.gz" "$lb1_plain" "$bin" timeline --no-progress "$work/lb1.log.gz"
 cp "$work/out" "$work/coroner-timeline.txt"
 run "coroner report lb1.log.gz" "$lb1_plain" "$bin" report --no-progress "$work/lb1.log.gz"
