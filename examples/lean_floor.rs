@@ -117,7 +117,7 @@ impl Fold {
             let rest = &l[rest_at..];
             let rest = if rest.first() == Some(&b'{') {
                 let close = memchr::memchr(b'}', rest)?;
-                &rest[close + 2..]
+                rest.get(close + 2..)?
             } else {
                 return None;
             };
@@ -228,8 +228,19 @@ fn main() -> std::io::Result<()> {
     };
     let mut lines = 0u64;
     loop {
+        if keep == buf.len() {
+            // A line longer than the buffer: room for the rest of it.
+            buf.resize(buf.len() * 2, 0);
+        }
         let n = d.read(&mut buf[keep..])?;
         if n == 0 {
+            if keep > 0 {
+                // The last line, with no newline after it.
+                lines += 1;
+                if f.line(&buf[..keep]).is_none() {
+                    f.rejected += 1;
+                }
+            }
             break;
         }
         let end = keep + n;
