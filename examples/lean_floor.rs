@@ -99,7 +99,8 @@ impl Fold {
             // termination state, five connection counts, two queues, the captured
             // headers and the quoted request, and the line valid UTF-8.
             simdutf8::basic::from_utf8(l).ok()?;
-            let (_, _) = (it.next()?, it.next()?);
+            it.next()?; // the request cookie
+            it.next()?; // the response cookie
             let term = it.next()?;
             (term.len() == 4).then_some(())?;
             let counts = |t: &[u8], n: usize| {
@@ -113,14 +114,10 @@ impl Fold {
             };
             counts(it.next()?, 5)?;
             counts(it.next()?, 2)?;
-            let rest_at = colon + memchr::memchr(b'{', &l[colon..])?;
-            let rest = &l[rest_at..];
-            let rest = if rest.first() == Some(&b'{') {
-                let close = memchr::memchr(b'}', rest)?;
-                rest.get(close + 2..)?
-            } else {
-                return None;
-            };
+            // The captured headers, up to their `}`, then the request.
+            let open = colon + memchr::memchr(b'{', &l[colon..])?;
+            let close = open + memchr::memchr(b'}', &l[open..])?;
+            let rest = l.get(close + 2..)?;
             (rest.len() >= 2 && rest[0] == b'"' && rest[rest.len() - 1] == b'"').then_some(())?;
             let request = &rest[1..rest.len() - 1];
             let sp = memchr::memchr(b' ', request)?;
